@@ -1,0 +1,180 @@
+"""THE gate. Which role may do what (PERMISSIONS) and which rows it may touch (scope rules).
+
+Every page, export, API call, import and CLI command goes through these three functions:
+- `require(actor, entity, action)`: raise PermissionDenied unless the role may do it at all;
+- `scoped_queryset(actor, Model, action="view")`: the rows of Model the actor may see;
+- `access_object(actor, Model, pk, action)`: one row, or NotFoundOrForbidden (same for missing
+  and out-of-scope, so ids cannot be probed).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+
+from weijian.accounts.roles import Role, Scope
+from weijian.core.errors import NotFoundOrForbidden
+
+R = Role
+BUSINESS_READERS = {R.COMMISSION_SCIENCE, R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION}
+
+# entity -> action -> roles allowed. Actions: list, view, create, update, delete, export, import, reveal.
+PERMISSIONS: dict[str, dict[str, set[Role]]] = {
+    "division": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "create": {R.COMMISSION_INFO},
+        "update": {R.COMMISSION_INFO},
+        "delete": {R.COMMISSION_INFO},
+        "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_INFO},
+    },
+    "institution": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "create": {R.COMMISSION_INFO, R.DISTRICT},
+        "update": {R.COMMISSION_INFO, R.DISTRICT},
+        "delete": {R.COMMISSION_INFO, R.DISTRICT},
+        "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_INFO, R.DISTRICT},
+    },
+    "worker": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "update": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "delete": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        # Full ID number: the registry keepers in scope, and the worker for themself.
+        "reveal": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
+    },
+    "audit": {"list": {R.AUDIT_ADMIN}, "view": {R.AUDIT_ADMIN}, "export": {R.AUDIT_ADMIN}},
+    # System admin: accounts and settings. Security admin: roles, lockouts, 2FA resets.
+    "account": {
+        "list": {R.SYSTEM_ADMIN, R.SECURITY_ADMIN},
+        "view": {R.SYSTEM_ADMIN, R.SECURITY_ADMIN},
+        "create": {R.SYSTEM_ADMIN},
+        "update": {R.SYSTEM_ADMIN},
+        "delete": {R.SYSTEM_ADMIN},
+        "export": {R.SYSTEM_ADMIN, R.SECURITY_ADMIN},
+        "assign-role": {R.SECURITY_ADMIN},
+        "unlock": {R.SECURITY_ADMIN},
+        "reset-totp": {R.SECURITY_ADMIN},
+    },
+    "import-job": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+    },
+}
+
+# Which entity name a model answers to, and how each scope narrows it.
+# A rule is a function(actor) -> Q; absent scopes see nothing.
+
+SCOPE_RULES: dict[str, dict[Scope, callable]] = {
+    "orgs.division": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(pk=a.district_id) | Q(parent_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(pk=a.institution.district_id) | Q(parent_id=a.institution.district_id),
+    },
+    "orgs.institution": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(pk=a.institution_id),
+    },
+    "workforce.worker": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(pk=a.worker_id),
+    },
+    "imports.importjob": {
+        # Import jobs are private to the uploader whatever the scope.
+        Scope.CITY: lambda a: Q(uploaded_by_id=a.pk),
+        Scope.DISTRICT: lambda a: Q(uploaded_by_id=a.pk),
+        Scope.INSTITUTION: lambda a: Q(uploaded_by_id=a.pk),
+    },
+    "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
+    "accounts.user": {Scope.NONE: lambda a: Q()},
+}
+
+MODEL_ENTITY = {
+    "orgs.division": "division",
+    "orgs.institution": "institution",
+    "workforce.worker": "worker",
+    "imports.importjob": "import-job",
+    "audit.auditevent": "audit",
+    "accounts.user": "account",
+}
+
+
+def _anchored(actor) -> bool:
+    """A scope without its anchor (a district user with no district) sees nothing."""
+    scope = actor.scope
+    return {
+        Scope.DISTRICT: actor.district_id is not None,
+        Scope.INSTITUTION: actor.institution_id is not None,
+        Scope.SELF: actor.worker_id is not None,
+    }.get(scope, True)
+
+
+def can(actor, entity: str, action: str) -> bool:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    return actor.role in PERMISSIONS.get(entity, {}).get(action, set())
+
+
+def require(actor, entity: str, action: str) -> None:
+    if not can(actor, entity, action):
+        raise PermissionDenied
+
+
+def _label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def scope_filter(actor, model: type[models.Model]) -> Q | None:
+    """The Q that limits `model` to the actor's scope, or None when the actor sees none of it."""
+    rule = SCOPE_RULES.get(_label(model), {}).get(actor.scope)
+    if rule is None or not _anchored(actor):
+        return None
+    return rule(actor)
+
+
+def scoped_queryset(actor, model: type[models.Model], action: str = "list") -> models.QuerySet:
+    entity = MODEL_ENTITY[_label(model)]
+    if not can(actor, entity, action):
+        return model.objects.none()
+    condition = scope_filter(actor, model)
+    if condition is None:
+        return model.objects.none()
+    return model.objects.filter(condition)
+
+
+def access_object(actor, model: type[models.Model], pk, action: str = "view"):
+    """One row in scope, for `action`; missing and forbidden both raise NotFoundOrForbidden."""
+    queryset = scoped_queryset(actor, model, action)
+    try:
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden from None
+
+
+def institution_in_scope(actor, institution) -> bool:
+    """Whether a target institution lies in the actor's write scope (used when creating rows under it)."""
+    scope = actor.scope
+    if scope == Scope.CITY:
+        return True
+    if scope == Scope.DISTRICT:
+        return institution.district_id == actor.district_id
+    if scope == Scope.INSTITUTION:
+        return institution.pk == actor.institution_id
+    return False
+
+
+def division_in_scope(actor, division) -> bool:
+    scope = actor.scope
+    if scope == Scope.CITY:
+        return True
+    if scope == Scope.DISTRICT:
+        return actor.district_id in {division.pk, division.parent_id}
+    return False

@@ -1,0 +1,77 @@
+"""What a domain declares to make an entity importable."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str  # the Chinese header in the template; the file must use it
+    required: bool = True
+    help: str = ""
+    example: str = ""
+    parse: Callable[[Any], Any] | None = None  # raw cell -> value, raising ValueError("中文原因")
+    sensitive: bool = False  # masked in error reports
+    options: tuple[str, ...] = ()  # allowed labels: a drop-down list in the template
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str  # header text, or "" for the whole row
+    value: str
+    reason: str
+
+
+@dataclass
+class PreparedBatch:
+    """What a spec's `prepare` returns for one batch of rows."""
+
+    valid: list[tuple[int, Any]] = field(default_factory=list)  # (row number, cleaned object)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    entity: str  # also the access entity name: "worker", "institution", "division"
+    title: str
+    columns: Sequence[Column]
+    natural_key: str  # column key identifying a row; duplicates within a file are errors
+    # prepare(actor, rows: list[(row_number, {key: parsed value})]) -> PreparedBatch
+    prepare: Callable[..., PreparedBatch]
+    # classify(actor, cleaned: list) -> ApplyResult (dry run: what would happen)
+    classify: Callable[..., ApplyResult]
+    # apply(actor, cleaned: list) -> ApplyResult (inside the import transaction)
+    apply: Callable[..., ApplyResult]
+    notes: Sequence[str] = ()
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+_SPECS: dict[str, ImportSpec] = {}
+
+
+def register(spec: ImportSpec) -> None:
+    _SPECS[spec.entity] = spec
+
+
+def get_spec(entity: str) -> ImportSpec:
+    return _SPECS[entity]
+
+
+def all_specs() -> list[ImportSpec]:
+    return list(_SPECS.values())

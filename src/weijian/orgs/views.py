@@ -1,0 +1,146 @@
+"""Pages for divisions and institutions: thin wrappers over orgs selectors and services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from weijian.accounts.access import can, require
+from weijian.accounts.pages import ScopedListPage, get_or_404
+from weijian.core.errors import BusinessError
+from weijian.core.pages import Col, display
+from weijian.orgs import selectors, services
+from weijian.orgs.forms import DivisionFilterForm, InstitutionFilterForm, InstitutionForm
+from weijian.orgs.models import DivisionLevel
+
+
+class DivisionListView(ScopedListPage):
+    entity = "division"
+    title = _l("行政区划")
+    export_name = "divisions"
+    filter_form = DivisionFilterForm
+    default_sort = "code"
+    columns = (
+        Col(_l("区划代码"), lambda d: d.code, sort="code"),
+        Col(_l("名称"), lambda d: d.name, sort="name"),
+        Col(_l("级别"), lambda d: d.get_level_display(), sort="level"),
+        Col(_l("上级区划"), lambda d: d.parent.name if d.parent else ""),
+        Col(_l("状态"), lambda d: _("有效") if d.is_active else _("已撤销")),
+    )
+
+    def get_queryset(self, request, filters):
+        return selectors.division_list(actor=request.user, **filters)
+
+    def row_url(self, obj):
+        return ""
+
+
+class InstitutionListView(ScopedListPage):
+    entity = "institution"
+    title = _l("医疗卫生机构")
+    export_name = "institutions"
+    default_sort = "name"
+    columns = (
+        Col(_l("机构名称"), lambda i: i.name, sort="name", link=True),
+        Col(_l("统一社会信用代码"), lambda i: i.uscc, sort="uscc"),
+        Col(_l("机构类别"), lambda i: display(i, "type"), sort="type"),
+        Col(_l("等级"), lambda i: display(i, "grade"), sort="grade"),
+        Col(_l("经济类型"), lambda i: display(i, "ownership")),
+        Col(_l("所属区县"), lambda i: i.district.name, sort="district__code"),
+        Col(_l("所在区划"), lambda i: i.division.name),
+        Col(_l("状态"), lambda i: _("在业") if i.is_active else _("已停用"), sort="is_active"),
+    )
+
+    def filter_form(self, data):
+        districts = selectors.division_list(actor=self.request.user, level=DivisionLevel.DISTRICT)
+        return InstitutionFilterForm(data, districts=districts)
+
+    def get_queryset(self, request, filters):
+        return selectors.institution_list(actor=request.user, **filters)
+
+    def row_url(self, obj):
+        return reverse("orgs:institution-detail", args=[obj.pk])
+
+    @property
+    def actions(self):
+        if can(self.request.user, "institution", "create"):
+            return ((_("新增机构"), reverse("orgs:institution-create")),
+                    (_("批量导入"), reverse("imports:upload", args=["institution"])))
+        return ()
+
+
+def _division_choices(actor):
+    return selectors.division_list(actor=actor, action="view").filter(
+        level__in=[DivisionLevel.DISTRICT, DivisionLevel.TOWNSHIP], is_active=True)
+
+
+@login_required
+def institution_detail_view(request, pk: int):
+    institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk)
+    from weijian.workforce.selectors import worker_list
+
+    workers = worker_list(actor=request.user, institution=str(institution.pk))
+    return render(request, "orgs/institution_detail.html", {
+        "title": institution.name, "institution": institution,
+        "worker_count": workers.count(),
+        "can_update": can(request.user, "institution", "update"),
+        "can_delete": can(request.user, "institution", "delete") and institution.is_active,
+    })
+
+
+def _save_institution(request, form, institution=None):
+    data = form.cleaned_data
+    divisions = _division_choices(request.user)
+    division = divisions.get(pk=data["division"])
+    fields = {k: data[k] for k in ("name", "type", "grade", "ownership")}
+    if institution is None:
+        return services.institution_create(actor=request.user, uscc=data["uscc"], division=division, **fields)
+    return services.institution_update(actor=request.user, institution=institution, division=division, **fields)
+
+
+@login_required
+def institution_create_view(request):
+    require(request.user, "institution", "create")
+    form = InstitutionForm(request.POST or None, divisions=_division_choices(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            institution = _save_institution(request, form)
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("机构已登记：%(name)s") % {"name": institution.name})
+            return redirect("orgs:institution-detail", pk=institution.pk)
+    return render(request, "orgs/institution_form.html", {"form": form, "title": _("新增机构")},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def institution_update_view(request, pk: int):
+    institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk, action="update")
+    initial = {"uscc": institution.uscc, "name": institution.name, "type": institution.type,
+               "grade": institution.grade, "ownership": institution.ownership, "division": institution.division_id}
+    form = InstitutionForm(request.POST or None, initial=initial, divisions=_division_choices(request.user),
+                           editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_institution(request, form, institution)
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("orgs:institution-detail", pk=institution.pk)
+    return render(request, "orgs/institution_form.html",
+                  {"form": form, "title": _("编辑机构"), "institution": institution},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def institution_deactivate_view(request, pk: int):
+    institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk, action="delete")
+    services.institution_deactivate(actor=request.user, institution=institution)
+    messages.success(request, _("机构已停用"))
+    return redirect("orgs:institution-detail", pk=institution.pk)

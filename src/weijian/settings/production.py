@@ -1,0 +1,1 @@
+from weijian.settings.base import *  # noqa: F403

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("weijian.accounts.urls")),
+    path("audit/", include("weijian.audit.urls")),
+    path("orgs/", include("weijian.orgs.urls")),
+    path("workforce/", include("weijian.workforce.urls")),
+    path("imports/", include("weijian.imports.urls")),
+    path("api/", include("weijian.api.urls")),
+    path("", include("weijian.web.urls")),
+]

@@ -1,0 +1,79 @@
+"""How health workers are imported: columns, batch validation and bulk upsert via workforce services."""
+
+from weijian.core.errors import BusinessError
+from weijian.imports import parsers
+from weijian.imports.registry import ApplyResult, Column, ImportSpec, PreparedBatch, RowError
+from weijian.orgs.selectors import institutions_by_uscc
+from weijian.workforce.models import Profession, Sex, TitleLevel, WorkerStatus
+from weijian.workforce.services import worker_bulk_plan, worker_bulk_upsert, worker_clean
+
+
+def _labels(choices) -> tuple[str, ...]:
+    return tuple(str(label) for _, label in choices.choices)
+
+
+COLUMNS = (
+    Column("name", "姓名", help="不超过64个字符", example="张三"),
+    Column("id_number", "身份证号", help="18位居民身份证号，末位校验码须正确；请以文本格式填写",
+           example="510104199001011234", parse=parsers.code, sensitive=True),
+    Column("institution", "机构统一社会信用代码", help="18位，须为已登记且在您管辖范围内的机构",
+           example="12510100MB0000000X", parse=parsers.code),
+    Column("profession", "职业类别", help="：" + "、".join(_labels(Profession)), example="医师",
+           parse=parsers.choice(Profession), options=_labels(Profession)),
+    Column("title_level", "职称级别", required=False, help="：" + "、".join(_labels(TitleLevel)),
+           example="中级", parse=parsers.choice(TitleLevel), options=_labels(TitleLevel)),
+    Column("practising_since", "执业起始日期", required=False, help="YYYY-MM-DD", example="2015-07-01",
+           parse=parsers.date),
+    Column("status", "状态", required=False, help="：" + "、".join(_labels(WorkerStatus)), example="在岗",
+           parse=parsers.choice(WorkerStatus), options=_labels(WorkerStatus)),
+    Column("birth_date", "出生日期", required=False, help="选填；填写时须与身份证号一致",
+           example="1990-01-01", parse=parsers.date),
+    Column("sex", "性别", required=False, help="选填；男、女；填写时须与身份证号一致", example="男",
+           parse=parsers.choice(Sex), options=_labels(Sex)),
+)
+_HEADER = {c.key: c.header for c in COLUMNS}
+
+
+def prepare(actor, rows) -> PreparedBatch:
+    out = PreparedBatch()
+    institutions = institutions_by_uscc(actor=actor, codes={r["institution"] for _, r in rows})
+    for number, row in rows:
+        try:
+            data = worker_clean(
+                actor=actor, name=row["name"], id_number=row["id_number"],
+                institution=institutions.get(row["institution"]), profession=row["profession"],
+                title_level=row.get("title_level") or "none", practising_since=row.get("practising_since"),
+                status=row.get("status") or "active", birth_date=row.get("birth_date"), sex=row.get("sex"),
+            )
+        except BusinessError as exc:
+            column = _HEADER.get(exc.field, "")
+            value = row.get(exc.field)
+            shown = "" if value is None else str(value)
+            if exc.field == "id_number" and len(shown) > 8:
+                shown = shown[:4] + "*" * (len(shown) - 8) + shown[-4:]
+            out.errors.append(RowError(number, column, shown, exc.message))
+            continue
+        out.valid.append((number, data))
+    return out
+
+
+def classify(actor, cleaned) -> ApplyResult:
+    plan = worker_bulk_plan(actor=actor, rows=cleaned)
+    return ApplyResult(plan.created, plan.updated, plan.unchanged)
+
+
+def apply(actor, cleaned) -> ApplyResult:
+    result = worker_bulk_upsert(actor=actor, rows=cleaned)
+    return ApplyResult(result.created, result.updated, result.unchanged)
+
+
+WORKER_IMPORT = ImportSpec(
+    entity="worker",
+    title="卫生人员",
+    columns=COLUMNS,
+    natural_key="id_number",
+    prepare=prepare,
+    classify=classify,
+    apply=apply,
+    notes=("以身份证号识别人员：已登记的人员将按文件内容更新。", "身份证号加密存储，错误报告中仅显示脱敏号码。"),
+)

@@ -1,0 +1,253 @@
+"""Writes for health workers. The ID number is validated (GB 11643), encrypted, blind-indexed and masked here."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from weijian.accounts.access import access_object, institution_in_scope, require
+from weijian.audit.actions import AuditAction
+from weijian.audit.models import AuditEvent
+from weijian.audit.services import audit_changes, audit_record, audit_snapshot
+from weijian.core import context, crypto
+from weijian.core.errors import BusinessError, NotFoundOrForbidden
+from weijian.orgs.models import Institution
+from weijian.workforce.errors import WorkforceErrorCode as E
+from weijian.workforce.idnumber import IdNumberError, parse_id_number
+from weijian.workforce.models import Profession, TitleLevel, Worker, WorkerStatus
+from weijian.workforce.selectors import worker_list
+
+ID_PURPOSE = "worker-id-number"
+
+
+def id_number_index(value: str) -> str:
+    return crypto.blind_index(value.strip().upper(), purpose=ID_PURPOSE)
+
+
+@dataclass
+class WorkerData:
+    """A validated worker, ready to write. Built only by `worker_clean`."""
+
+    name: str
+    id_number: str
+    birth_date: dt.date
+    sex: str
+    institution: Institution
+    profession: str
+    title_level: str
+    practising_since: dt.date | None
+    status: str
+
+    @property
+    def index(self) -> str:
+        return id_number_index(self.id_number)
+
+    def model_fields(self) -> dict:
+        parsed = parse_id_number(self.id_number)
+        return {
+            "name": self.name,
+            "id_number_masked": parsed.masked,
+            "birth_date": self.birth_date,
+            "sex": self.sex,
+            "institution": self.institution,
+            "profession": self.profession,
+            "title_level": self.title_level,
+            "practising_since": self.practising_since,
+            "status": self.status,
+        }
+
+
+def _choice(value: str, choices, field: str) -> str:
+    if value not in choices.values:
+        raise BusinessError(E.CHOICE_INVALID, f"取值“{value}”无效", field=field)
+    return value
+
+
+def worker_clean(
+    *, actor, name: str, id_number: str, institution: Institution | None, profession: str,
+    title_level: str = "none", practising_since: dt.date | None = None, status: str = "active",
+    birth_date: dt.date | None = None, sex: str | None = None, today: dt.date | None = None,
+) -> WorkerData:
+    """Validate one worker's fields and the actor's right to place them in `institution`."""
+    name = (name or "").strip()
+    if not name:
+        raise BusinessError(E.NAME_REQUIRED, field="name")
+    if len(name) > 64:
+        raise BusinessError(E.NAME_TOO_LONG, field="name")
+    try:
+        parsed = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise BusinessError(E.ID_NUMBER_INVALID, str(exc), field="id_number") from None
+    if birth_date is not None and birth_date != parsed.birth_date:
+        raise BusinessError(E.BIRTH_DATE_MISMATCH, field="birth_date")
+    if sex and sex != parsed.sex:
+        raise BusinessError(E.SEX_MISMATCH, field="sex")
+    if institution is None or not institution_in_scope(actor, institution):
+        raise BusinessError(E.INSTITUTION_OUT_OF_SCOPE, field="institution")
+    _choice(profession, Profession, "profession")
+    _choice(title_level, TitleLevel, "title_level")
+    _choice(status, WorkerStatus, "status")
+    if practising_since is not None:
+        if practising_since < parsed.birth_date:
+            raise BusinessError(E.PRACTISING_BEFORE_BIRTH, field="practising_since")
+        if practising_since > (today or dt.date.today()):
+            raise BusinessError(E.PRACTISING_IN_FUTURE, field="practising_since")
+    return WorkerData(name, parsed.value, parsed.birth_date, parsed.sex, institution, profession,
+                      title_level, practising_since, status)
+
+
+@transaction.atomic
+def worker_create(*, actor, data: WorkerData) -> Worker:
+    require(actor, "worker", "create")
+    if not data.institution.is_active:
+        raise BusinessError(E.INSTITUTION_CLOSED, field="institution")
+    index = data.index
+    if Worker.objects.filter(id_number_index=index).exists():
+        raise BusinessError(E.ID_NUMBER_TAKEN, field="id_number")
+    worker = Worker(**data.model_fields(), id_number_index=index,
+                    id_number_encrypted=crypto.encrypt(data.id_number))
+    worker.full_clean()
+    worker.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, entity="worker", entity_id=worker.pk,
+                 summary=worker.name, after=audit_snapshot(worker))
+    return worker
+
+
+@transaction.atomic
+def worker_update(*, actor, worker: Worker, data: WorkerData) -> Worker:
+    require(actor, "worker", "update")
+    if not institution_in_scope(actor, worker.institution):
+        raise NotFoundOrForbidden
+    index = data.index
+    if index != worker.id_number_index:
+        if Worker.objects.filter(id_number_index=index).exclude(pk=worker.pk).exists():
+            raise BusinessError(E.ID_NUMBER_TAKEN, field="id_number")
+        worker.id_number_index = index
+        worker.id_number_encrypted = crypto.encrypt(data.id_number)
+    before = audit_snapshot(worker)
+    for field, value in data.model_fields().items():
+        setattr(worker, field, value)
+    worker.full_clean()
+    worker.save()
+    old, new = audit_changes(before, audit_snapshot(worker))
+    if new:
+        audit_record(actor=actor, action=AuditAction.UPDATE, entity="worker", entity_id=worker.pk,
+                     summary=worker.name, before=old, after=new)
+    return worker
+
+
+@transaction.atomic
+def worker_deactivate(*, actor, worker: Worker) -> Worker:
+    """Workers are not deleted (credits and projects point at them): they are marked as having left."""
+    require(actor, "worker", "delete")
+    if worker.status == WorkerStatus.ACTIVE:
+        worker.status = WorkerStatus.LEFT
+        worker.save(update_fields=["status", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.DEACTIVATE, entity="worker", entity_id=worker.pk,
+                     summary=worker.name, before={"status": "active"}, after={"status": "left"})
+    return worker
+
+
+@transaction.atomic
+def worker_reveal_id_number(*, actor, pk) -> str:
+    """The full ID number, for roles allowed to see it and workers in their scope; always audited."""
+    worker = access_object(actor, Worker, pk, "reveal")
+    audit_record(actor=actor, action=AuditAction.REVEAL, entity="worker", entity_id=worker.pk,
+                 summary=f"{worker.name} {worker.id_number_masked}")
+    return crypto.decrypt(worker.id_number_encrypted)
+
+
+def worker_find_by_id_number(*, actor, id_number: str):
+    """Exact search by ID number through the blind index, within the actor's scope."""
+    return worker_list(actor=actor).filter(id_number_index=id_number_index(id_number)).first()
+
+
+# ---- bulk, for the import framework ----------------------------------------------------------
+
+@dataclass
+class BulkResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+COMPARED = ("name", "institution_id", "profession", "title_level", "practising_since", "status")
+
+
+def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
+    """{field: (stored, incoming)} for the fields an import may change."""
+    incoming = {"name": row.name, "institution_id": row.institution.pk, "profession": row.profession,
+                "title_level": row.title_level, "practising_since": row.practising_since, "status": row.status}
+    return {k: (getattr(worker, k), v) for k, v in incoming.items() if getattr(worker, k) != v}
+
+
+def _existing(rows: list[WorkerData]) -> tuple[dict[str, WorkerData], dict[str, Worker]]:
+    by_index = {row.index: row for row in rows}  # last row wins within one batch
+    found = Worker.objects.filter(id_number_index__in=list(by_index)).select_related("institution")
+    return by_index, {w.id_number_index: w for w in found}
+
+
+def worker_bulk_plan(*, actor, rows: list[WorkerData]) -> BulkResult:
+    """What `worker_bulk_upsert` would do with these rows, without writing (the dry run)."""
+    require(actor, "worker", "import")
+    by_index, existing = _existing(rows)
+    result = BulkResult()
+    for index, row in by_index.items():
+        worker = existing.get(index)
+        if worker is None:
+            result.created += 1
+        elif _changed_fields(worker, row):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result
+
+
+@transaction.atomic
+def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
+    """Create or update many workers keyed by ID number; one audit row per change, bulk-written.
+
+    Idempotent: re-applying the same rows changes nothing and reports them as unchanged.
+    """
+    require(actor, "worker", "import")
+    result = BulkResult()
+    by_index, existing = _existing(rows)
+    to_create, to_update, events = [], [], []
+    base_event = {"actor": actor, "actor_username": actor.username, "actor_role": actor.role,
+                  "address": context.client_address(), "channel": context.channel(), "entity": "worker"}
+    for index, row in by_index.items():
+        worker = existing.get(index)
+        if worker is None:
+            to_create.append(Worker(**row.model_fields(), id_number_index=index,
+                                    id_number_encrypted=crypto.encrypt(row.id_number)))
+            continue
+        if not institution_in_scope(actor, worker.institution):
+            raise BusinessError(E.INSTITUTION_OUT_OF_SCOPE, field="institution")
+        changes = _changed_fields(worker, row)
+        if not changes:
+            result.unchanged += 1
+            continue
+        for field, (_, new) in changes.items():
+            setattr(worker, field, new)
+        to_update.append(worker)
+        events.append(AuditEvent(
+            **base_event, action=AuditAction.UPDATE, entity_id=str(worker.pk), summary=f"导入更新 {worker.name}",
+            before={k: _json(old) for k, (old, _) in changes.items()},
+            after={k: _json(new) for k, (_, new) in changes.items()},
+        ))
+    Worker.objects.bulk_create(to_create, batch_size=1000)
+    if to_update:
+        Worker.objects.bulk_update(to_update, [*COMPARED, "updated_at"], batch_size=500)
+    created = Worker.objects.filter(id_number_index__in=[w.id_number_index for w in to_create]).values_list(
+        "pk", "name", "institution_id", "id_number_masked")
+    for pk, name, inst_id, masked in created:
+        events.append(AuditEvent(**base_event, action=AuditAction.CREATE, entity_id=str(pk),
+                                 summary=f"导入新增 {name}",
+                                 after={"name": name, "institution_id": inst_id, "id_number_masked": masked}))
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    result.created, result.updated = len(to_create), len(to_update)
+    return result
+
+
+def _json(value):
+    return value if isinstance(value, (str, int, type(None))) else str(value)
