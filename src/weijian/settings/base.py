@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "weijian.core",
@@ -154,6 +155,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "卫健平台 REST API：行政区划、医疗卫生机构、卫生人员。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI assets come from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Logs go to stderr; the redaction filter masks ID numbers, tokens and passwords

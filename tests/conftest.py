@@ -1,0 +1,103 @@
+"""The base test world: two districts, three institutions, one user per role, plus a user of the
+other district. Built through the real services, never from fixtures files."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests import factories
+from weijian.accounts import services as account_services
+from weijian.accounts.models import User
+from weijian.accounts.roles import Role
+from weijian.orgs import services as org_services
+from weijian.orgs.models import Division, DivisionLevel, Institution
+from weijian.workforce.models import Worker
+
+
+@dataclass
+class World:
+    province: Division
+    city: Division
+    district_a: Division  # 锦江区
+    district_b: Division  # 青羊区
+    township_a: Division
+    inst_a1: Institution  # in district A
+    inst_a2: Institution  # in district A
+    inst_b1: Institution  # in district B
+    worker_a1: Worker
+    worker_a2: Worker
+    worker_b1: Worker
+    users: dict[str, User] = field(default_factory=dict)
+
+    def user(self, key: str) -> User:
+        return self.users[key]
+
+
+ROLE_USERS = {
+    "commission_science": dict(role=Role.COMMISSION_SCIENCE),
+    "commission_info": dict(role=Role.COMMISSION_INFO),
+    "district_a": dict(role=Role.DISTRICT),
+    "district_b": dict(role=Role.DISTRICT),
+    "institution_a1": dict(role=Role.INSTITUTION),
+    "institution_b1": dict(role=Role.INSTITUTION),
+    "worker_a1": dict(role=Role.HEALTH_WORKER),
+    "expert": dict(role=Role.EXPERT),
+    "ethics": dict(role=Role.ETHICS),
+    "system_admin": dict(role=Role.SYSTEM_ADMIN),
+    "security_admin": dict(role=Role.SECURITY_ADMIN),
+    "audit_admin": dict(role=Role.AUDIT_ADMIN),
+}
+
+
+def build_world() -> World:
+    province = Division.objects.create(code="510000", name="四川省", level=DivisionLevel.PROVINCE)
+    city = Division.objects.create(code="510100", name="成都市", level=DivisionLevel.CITY, parent=province)
+    info = account_services.user_create(actor=None, username="commission_info", password=factories.PASSWORD,
+                                        role=Role.COMMISSION_INFO, bootstrap=True)
+    district_a = org_services.division_create(actor=info, code="510104", name="锦江区",
+                                              level=DivisionLevel.DISTRICT, parent=city)
+    district_b = org_services.division_create(actor=info, code="510105", name="青羊区",
+                                              level=DivisionLevel.DISTRICT, parent=city)
+    township_a = org_services.division_create(actor=info, code="510104020", name="春熙路街道",
+                                              level=DivisionLevel.TOWNSHIP, parent=district_a)
+
+    def inst(name, division, seed):
+        return org_services.institution_create(actor=info, uscc=factories.uscc(seed), name=name,
+                                               type="general_hospital", grade="3A", ownership="public",
+                                               division=division)
+
+    inst_a1 = inst("锦江区人民医院", district_a, 1)
+    inst_a2 = inst("春熙路社区卫生服务中心", township_a, 2)
+    inst_b1 = inst("青羊区人民医院", district_b, 3)
+    w_a1 = factories.worker(actor=info, institution=inst_a1, name="张医生")
+    w_a2 = factories.worker(actor=info, institution=inst_a2, name="李护士", profession="nurse")
+    w_b1 = factories.worker(actor=info, institution=inst_b1, name="王药师", profession="pharmacist")
+    anchors = {
+        "district_a": dict(district=district_a), "district_b": dict(district=district_b),
+        "institution_a1": dict(institution=inst_a1), "institution_b1": dict(institution=inst_b1),
+        "worker_a1": dict(worker=w_a1),
+    }
+    users = {"commission_info": info}
+    for key, spec in ROLE_USERS.items():
+        if key in users:
+            continue
+        users[key] = account_services.user_create(actor=None, username=key, password=factories.PASSWORD,
+                                                  bootstrap=True, **spec, **anchors.get(key, {}))
+    return World(province, city, district_a, district_b, township_a, inst_a1, inst_a2, inst_b1,
+                 w_a1, w_a2, w_b1, users)
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client logged in as that user."""
+
+    def make(user):
+        client.force_login(user, backend="weijian.accounts.backends.LockoutModelBackend")
+        return client
+
+    return make
