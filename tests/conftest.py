@@ -101,3 +101,20 @@ def client_for(client):
         return client
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_sensitive_values_in_logs():
+    """Acceptance: no full ID number, password or token appears in any log output of the suite."""
+    import logging
+
+    from tests.log_guard import RecordingHandler
+
+    handler = RecordingHandler()
+    loggers = [logging.getLogger(), logging.getLogger("django.server"), logging.getLogger("django.request")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+    assert not handler.problems, "sensitive values were logged: " + "; ".join(handler.problems[:10])
