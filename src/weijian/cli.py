@@ -1,17 +1,22 @@
 """The `weijian` command: thin wrappers over Django management commands.
 
-    weijian demo                 set up everything and serve the demo city
-    weijian serve                serve (gunicorn + background job worker)
-    weijian createadmin          create the three separated administrators
-    weijian import ENTITY FILE   import an .xlsx/.csv file (dry run unless --apply)
-    weijian generate-demo        build a synthetic city (--workers N)
-    weijian <django command>     anything else is passed to Django (migrate, db_worker, ...)
+    weijian demo                  set up everything and serve the demo city (demo mode)
+    weijian serve                 serve: gunicorn + background job worker(s)
+    weijian createadmin           create the three separated administrators (no superuser)
+    weijian import ENTITY FILE    import an .xlsx/.csv file (dry run unless --apply)
+    weijian generate-demo         build a synthetic city (--workers N --institutions M --seed S)
+    weijian rotate-keys           re-encrypt data still under an old key (dry run unless --apply)
+    weijian issue-token           issue a REST API token for an account
+    weijian <django command>      anything else goes to Django (migrate, collectstatic, db_worker, ...)
+
+`weijian COMMAND --help` shows each command's options.
 """
 
 import os
 import sys
 
-ALIASES = {"generate-demo": "generate_demo", "rotate-keys": "rotate_keys"}
+ALIASES = {"generate-demo": "generate_demo", "rotate-keys": "rotate_keys", "import": "import_file",
+           "issue-token": "issue_token"}
 
 
 def _django(argv: list[str]) -> None:
@@ -28,9 +33,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     command, rest = argv[0], argv[1:]
     if command == "demo":
+        # Demo mode only lets demo accounts skip two-factor enrolment; scopes are unchanged.
         os.environ.setdefault("WEIJIAN_DEMO_MODE", "1")
-        _django(["demo", *rest])
-        return
     _django([ALIASES.get(command, command), *rest])
 
 

@@ -3,7 +3,13 @@ import datetime as dt
 import pytest
 
 from weijian.orgs.uscc import check_character, uscc_problem
-from weijian.workforce.idnumber import IdNumberError, check_digit, make_id_number, mask_id_number, parse_id_number
+from weijian.workforce.idnumber import (
+    IdNumberError,
+    check_digit,
+    make_id_number,
+    mask_id_number,
+    parse_id_number,
+)
 
 
 def test_gb11643_check_digit_of_the_standard_example():

@@ -1,6 +1,7 @@
 """Accounts: creation, roles, passwords, lockout, two-factor (TOTP) and API tokens. All audited."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pyotp
 from django.conf import settings
@@ -12,11 +13,14 @@ from django.utils import timezone
 from weijian.accounts.access import require
 from weijian.accounts.errors import AccountsErrorCode as E
 from weijian.accounts.models import ApiToken, LoginThrottle, User
-from weijian.accounts.roles import ROLE_SCOPE, Role, Scope
+from weijian.accounts.roles import ROLE_SCOPE, Scope
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core import crypto
 from weijian.core.errors import BusinessError
+from weijian.workforce.idnumber import IdNumberError, parse_id_number
+from weijian.workforce.models import Worker
+from weijian.workforce.services import id_number_index
 
 ISSUER = "Weijian"
 
@@ -71,7 +75,11 @@ def user_assign_role(*, actor, user: User, role: str, district=None, institution
     _check_anchor(role, district, institution, worker)
     before = {"role": user.role, "district_id": user.district_id, "institution_id": user.institution_id,
               "worker_id": user.worker_id}
-    user.role, user.district, user.institution, user.worker = role, district, institution, worker
+    # `worker` may be a Worker or an account_worker_lookup() WorkerRef: only its pk is needed.
+    worker_id = worker.pk if worker is not None else None
+    if worker_id and User.objects.filter(worker_id=worker_id).exclude(pk=user.pk).exists():
+        raise BusinessError(E.WORKER_TAKEN, field="worker")
+    user.role, user.district, user.institution, user.worker_id = role, district, institution, worker_id
     user.save(update_fields=["role", "district", "institution", "worker"])
     audit_record(actor=actor, action=AuditAction.ROLE_CHANGE, entity="account", entity_id=user.pk,
                  summary=user.username, before=before,
@@ -83,6 +91,8 @@ def user_assign_role(*, actor, user: User, role: str, district=None, institution
 @transaction.atomic
 def user_set_active(*, actor, user: User, active: bool) -> User:
     require(actor, "account", "delete")
+    if user.pk == actor.pk and not active:
+        raise BusinessError(E.CANNOT_DEACTIVATE_SELF)
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action=AuditAction.UPDATE if active else AuditAction.DEACTIVATE,
@@ -101,6 +111,52 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     audit_record(actor=user, action=AuditAction.PASSWORD_CHANGE, entity="account", entity_id=user.pk,
                  summary=user.username)
     return user
+
+
+@transaction.atomic
+def user_password_reset(*, actor, user: User, password: str) -> User:
+    """System admin sets a new initial password; the user must change it at the next login."""
+    require(actor, "account", "update")
+    if user.pk == actor.pk:
+        raise BusinessError(E.CANNOT_RESET_SELF, field="password")
+    _check_password(password, user)
+    user.set_password(password)
+    # Dated past the maximum age, so the session policy sends the user to "修改密码" first.
+    user.password_changed_at = timezone.now() - dt.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS + 1)
+    user.save(update_fields=["password", "password_changed_at"])
+    audit_record(actor=actor, action=AuditAction.PASSWORD_CHANGE, entity="account", entity_id=user.pk,
+                 summary=f"{user.username}：管理员重置密码，下次登录须修改")
+    return user
+
+
+@dataclass(frozen=True)
+class WorkerRef:
+    """All the security admin learns about a worker when binding a health-worker account."""
+
+    pk: int
+    name: str
+    id_number_masked: str
+
+
+def account_worker_lookup(*, actor, id_number: str) -> WorkerRef:
+    """The worker a health-worker account is for, by exact ID number (blind index); always audited.
+
+    The security admin has no business data scope, so this deliberately does not start from
+    scoped_queryset: it answers one exact question and returns name and masked number only.
+    Not atomic on purpose: a failed lookup is audited too.
+    """
+    require(actor, "account", "assign-role")
+    try:
+        parsed = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise BusinessError(E.ID_NUMBER_INVALID, f"{E.ID_NUMBER_INVALID.message}：{exc}", field="worker") from None
+    row = (Worker.objects.filter(id_number_index=id_number_index(parsed.value))
+           .values_list("pk", "name", "id_number_masked").first())
+    audit_record(actor=actor, action=AuditAction.VIEW_PERSONAL, entity="worker", entity_id=row[0] if row else "",
+                 summary=f"账户绑定按身份证号查找 {parsed.masked}", outcome="ok" if row else "not-found")
+    if row is None:
+        raise BusinessError(E.WORKER_NOT_FOUND, field="worker")
+    return WorkerRef(*row)
 
 
 def password_expired(user: User) -> bool:

@@ -1,6 +1,7 @@
 """One error shape for the whole API: {"code", "message", "extra"}."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -21,6 +22,11 @@ def exception_handler(exc, context):
         return Response(_body(exc.code.value, exc.message, extra), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (NotFoundOrForbidden, Http404)):
         return Response(_body("not_found", "对象不存在或无权访问"), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, ModelValidationError):
+        # A model's full_clean() inside a service: input the serializer let through (safety net, not a 500).
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(_body("validation_error", "请求数据校验失败", {"fields": fields}),
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)

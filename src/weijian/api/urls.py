@@ -1,4 +1,32 @@
-from django.urls import path  # noqa: F401
+"""REST API under /api/: v1 endpoints (one class per operation), the OpenAPI schema and Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from weijian.api import divisions, institutions, workers
+from weijian.api.routing import route
 
 app_name = "api"
-urlpatterns = []
+
+v1 = [
+    path("divisions/", route(get=divisions.DivisionListApi), name="division-list"),
+    path("divisions/<str:code>/", route(get=divisions.DivisionDetailApi), name="division-detail"),
+    path("institutions/", route(get=institutions.InstitutionListApi, post=institutions.InstitutionCreateApi),
+         name="institution-list"),
+    path("institutions/<int:pk>/", route(get=institutions.InstitutionDetailApi,
+                                         patch=institutions.InstitutionUpdateApi,
+                                         delete=institutions.InstitutionDeactivateApi),
+         name="institution-detail"),
+    path("workers/", route(get=workers.WorkerListApi, post=workers.WorkerCreateApi), name="worker-list"),
+    path("workers/<int:pk>/", route(get=workers.WorkerDetailApi, patch=workers.WorkerUpdateApi,
+                                    delete=workers.WorkerDeactivateApi),
+         name="worker-detail"),
+    path("workers/<int:pk>/reveal-id-number/", route(post=workers.WorkerRevealIdNumberApi),
+         name="worker-reveal-id-number"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

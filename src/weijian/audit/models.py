@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
         ordering = ["-id"]
         verbose_name = _("审计事件")
 
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.entity}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AppendOnlyError("audit events cannot be changed")

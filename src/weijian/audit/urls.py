@@ -1,5 +1,9 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from weijian.audit import views
 
 app_name = "audit"
-urlpatterns = [path("", RedirectView.as_view(url="/"), name="event-list")]
+urlpatterns = [
+    path("", views.AuditEventListView.as_view(), name="event-list"),
+    path("<int:pk>/", views.audit_event_detail_view, name="event-detail"),
+]

@@ -4,10 +4,10 @@ Services raise `BusinessError`; pages show `message`, the API returns
 `{"code", "message", "extra"}`, the import framework turns it into a row error.
 """
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     """Base for each app's error-code enum: value is the code, `message` the Chinese text."""
 
     def __new__(cls, code: str, message: str):

@@ -15,3 +15,13 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control form-control-sm"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def add_error(self, field, error):
+        """Also mark the widget invalid, so Bootstrap outlines it and screen readers announce it."""
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+                attrs["aria-invalid"] = "true"

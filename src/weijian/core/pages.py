@@ -119,9 +119,9 @@ class ListPage(View):
         rows = [[_cell(c.value(obj)) for c in columns] for obj in qs[:EXPORT_LIMIT].iterator(chunk_size=2000)]
         self.record_export(request, fmt, len(rows))
         stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-        headers = [c.label for c in columns]
+        headers = [str(c.label) for c in columns]  # labels may be lazy translations
         if fmt == "xlsx":
-            body = xlsx_bytes(headers, rows, sheet_title=self.title[:30] or "数据")
+            body = xlsx_bytes(headers, rows, sheet_title=str(self.title)[:30] or "数据")
             content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             body, content_type = csv_bytes(headers, rows), "text/csv; charset=utf-8"

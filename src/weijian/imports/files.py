@@ -9,9 +9,8 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from openpyxl import load_workbook
-
 from weijian.core.spreadsheets import looks_like_formula
+from weijian.imports.xlsx_reader import SheetRows, XlsxError
 
 MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed, per entry above 1 MB
@@ -51,9 +50,9 @@ def sniff(head: bytes, filename: str) -> str:
     raise FileRejected("仅支持 .xlsx 或 .csv 文件")
 
 
-def check_zip(path: str) -> None:
+def check_zip(source) -> None:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
                 raise FileRejected("Excel 文件结构异常（内部文件过多），已拒绝")
@@ -75,32 +74,44 @@ def _clean_header(value) -> str:
     return "" if value is None else str(value).strip().lstrip("*").strip()
 
 
-def open_xlsx(path: str) -> Sheet:
-    check_zip(path)
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def open_xlsx(source) -> Sheet:
+    """`source` is a path or a binary file object (the decrypted upload, kept in memory)."""
+    check_zip(source)
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many types for malformed parts
-        raise FileRejected("Excel 文件无法读取，可能已损坏或加密") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
-    header_row = next(rows, None)
+        reader = SheetRows(source, max_inflated=MAX_UNCOMPRESSED_BYTES)
+    except XlsxError as exc:
+        raise FileRejected(str(exc)) from None
+    rows = iter(reader)
+    try:
+        # The header is the first row with content (normally row 1, as in the template).
+        header_number, header_row = next(((n, v) for n, v in rows if not all(map(_blank, v))), (0, None))
+    except XlsxError as exc:
+        reader.close()
+        raise FileRejected(str(exc)) from None
     if header_row is None:
-        wb.close()
+        reader.close()
         raise FileRejected("文件为空：第一个工作表没有内容")
     headers = [_clean_header(v) for v in header_row]
     while headers and not headers[-1]:
         headers.pop()
-    total = ws.max_row - 1 if ws.max_row else None
+    total = reader.dimension_rows - header_number if reader.dimension_rows else None
+    width = len(headers)
 
     def iterate():
         try:
-            for number, values in enumerate(rows, start=2):
-                values = list(values[: len(headers)])
-                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            for number, values in rows:
+                values = values[:width]
+                if all(map(_blank, values)):
                     continue
                 yield number, values
+        except XlsxError as exc:
+            raise FileRejected(str(exc)) from None
         finally:
-            wb.close()
+            reader.close()
 
     return Sheet("xlsx", headers, iterate(), total)
 

@@ -43,3 +43,24 @@ class InstitutionForm(StyledForm):
         self.fields["division"].choices = [(d.code, f"{d.name}（{d.code}）") for d in divisions]
         if editing:
             self.fields["uscc"].disabled = True
+
+
+class DivisionForm(StyledForm):
+    code = forms.CharField(label=_("区划代码"), max_length=12,
+                           help_text=_("GB/T 2260 代码：区县及以上6位，乡镇（街道）9位；登记后不可修改"),
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    name = forms.CharField(label=_("名称"), max_length=64)
+    level = forms.ChoiceField(label=_("级别"), choices=DivisionLevel.choices, initial=DivisionLevel.TOWNSHIP)
+    parent = forms.ChoiceField(label=_("上级区划"), required=False,
+                               help_text=_("省级区划无上级；其他级别须选择上一级区划"))
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].choices = [("", _("（无）")),
+                                         *[(d.code, f"{d.name}（{d.code}）") for d in parents]]
+
+
+class DivisionUpdateForm(StyledForm):
+    name = forms.CharField(label=_("名称"), max_length=64)
+    is_active = forms.BooleanField(label=_("有效"), required=False,
+                                   help_text=_("区划撤销后取消勾选；已有机构仍保留原区划。"))

@@ -2,18 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from weijian.accounts.access import can, require
 from weijian.accounts.pages import ScopedListPage, get_or_404
 from weijian.core.errors import BusinessError
 from weijian.core.pages import Col, display
 from weijian.orgs import selectors, services
-from weijian.orgs.forms import DivisionFilterForm, InstitutionFilterForm, InstitutionForm
+from weijian.orgs.errors import OrgsErrorCode
+from weijian.orgs.forms import (
+    DivisionFilterForm,
+    DivisionForm,
+    DivisionUpdateForm,
+    InstitutionFilterForm,
+    InstitutionForm,
+)
 from weijian.orgs.models import DivisionLevel
 
 
@@ -35,7 +43,92 @@ class DivisionListView(ScopedListPage):
         return selectors.division_list(actor=request.user, **filters)
 
     def row_url(self, obj):
-        return ""
+        return reverse("orgs:division-detail", args=[obj.pk])
+
+    @property
+    def actions(self):
+        if can(self.request.user, "division", "create"):
+            return ((_("新增区划"), reverse("orgs:division-create")),)
+        return ()
+
+
+PARENT_LEVELS = (DivisionLevel.PROVINCE, DivisionLevel.CITY, DivisionLevel.DISTRICT)
+
+
+@login_required
+@require_safe
+def division_detail_view(request, code: str):
+    require(request.user, "division", "view")
+    division = get_or_404(selectors.division_get, actor=request.user, code=code)
+    children = selectors.division_list(actor=request.user, parent=division.pk, action="view").count()
+    institutions = selectors.institution_list(actor=request.user).filter(division_id=division.pk).count() \
+        if can(request.user, "institution", "list") else None
+    return render(request, "orgs/division_detail.html", {
+        "title": division.name, "division": division, "children": children, "institutions": institutions,
+        "in_use": bool(children or institutions),
+        "can_update": can(request.user, "division", "update"),
+        "can_delete": can(request.user, "division", "delete"),
+    })
+
+
+@login_required
+def division_create_view(request):
+    require(request.user, "division", "create")
+    parents = selectors.division_list(actor=request.user, action="view").filter(
+        level__in=PARENT_LEVELS, is_active=True)
+    form = DivisionForm(request.POST or None, parents=parents)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        parent = parents.filter(pk=data["parent"]).first() if data["parent"] else None
+        try:
+            division = services.division_create(actor=request.user, code=data["code"].strip(), name=data["name"],
+                                                level=data["level"], parent=parent)
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("区划已登记：%(name)s") % {"name": division.name})
+            return redirect("orgs:division-detail", code=division.pk)
+    return render(request, "orgs/division_form.html",
+                  {"form": form, "title": _("新增区划"), "cancel_url": reverse("orgs:division-list")},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def division_update_view(request, code: str):
+    require(request.user, "division", "update")
+    division = get_or_404(selectors.division_get, actor=request.user, code=code, action="update")
+    form = DivisionUpdateForm(request.POST or None, initial={"name": division.name, "is_active": division.is_active})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.division_update(actor=request.user, division=division, name=form.cleaned_data["name"],
+                                     is_active=form.cleaned_data["is_active"])
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("orgs:division-detail", code=division.pk)
+    return render(request, "orgs/division_form.html",
+                  {"form": form, "title": _("编辑区划"), "division": division,
+                   "cancel_url": reverse("orgs:division-detail", args=[division.pk])},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def division_delete_view(request, code: str):
+    require(request.user, "division", "delete")
+    division = get_or_404(selectors.division_get, actor=request.user, code=code, action="delete")
+    name = division.name
+    try:
+        services.division_delete(actor=request.user, division=division)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:division-detail", code=division.pk)
+    except ProtectedError:  # e.g. an account is anchored to it; the service checks only children and institutions
+        messages.error(request, OrgsErrorCode.DIVISION_IN_USE.message)
+        return redirect("orgs:division-detail", code=division.pk)
+    messages.success(request, _("区划已删除：%(name)s") % {"name": name})
+    return redirect("orgs:division-list")
 
 
 class InstitutionListView(ScopedListPage):
@@ -79,6 +172,7 @@ def _division_choices(actor):
 
 @login_required
 def institution_detail_view(request, pk: int):
+    require(request.user, "institution", "view")
     institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk)
     from weijian.workforce.selectors import worker_list
 
@@ -119,6 +213,7 @@ def institution_create_view(request):
 
 @login_required
 def institution_update_view(request, pk: int):
+    require(request.user, "institution", "update")
     institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk, action="update")
     initial = {"uscc": institution.uscc, "name": institution.name, "type": institution.type,
                "grade": institution.grade, "ownership": institution.ownership, "division": institution.division_id}
@@ -140,6 +235,7 @@ def institution_update_view(request, pk: int):
 @login_required
 @require_POST
 def institution_deactivate_view(request, pk: int):
+    require(request.user, "institution", "delete")
     institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk, action="delete")
     services.institution_deactivate(actor=request.user, institution=institution)
     messages.success(request, _("机构已停用"))

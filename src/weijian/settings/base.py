@@ -155,6 +155,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "卫健平台 REST API：行政区划、医疗卫生机构、卫生人员。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # Swagger UI assets come from the drf-spectacular-sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -157,6 +157,22 @@ def worker_reveal_id_number(*, actor, pk) -> str:
     return crypto.decrypt(worker.id_number_encrypted)
 
 
+def worker_view(*, actor, pk) -> Worker:
+    """One worker for a detail page. Opening a person's record is a read of personal data: audited."""
+    worker = access_object(actor, Worker, pk, "view")
+    audit_record(actor=actor, action=AuditAction.VIEW_PERSONAL, entity="worker", entity_id=worker.pk,
+                 summary=f"{worker.name} {worker.id_number_masked}")
+    return worker
+
+
+def worker_clean_update(*, actor, worker: Worker, id_number: str = "", **fields) -> WorkerData:
+    """`worker_clean` for an edit form, where a blank ID number means "keep the stored one".
+
+    The stored number is decrypted only to re-validate the row; it never leaves this function.
+    """
+    return worker_clean(actor=actor, id_number=id_number or crypto.decrypt(worker.id_number_encrypted), **fields)
+
+
 def worker_find_by_id_number(*, actor, id_number: str):
     """Exact search by ID number through the blind index, within the actor's scope."""
     return worker_list(actor=actor).filter(id_number_index=id_number_index(id_number)).first()
