@@ -3,21 +3,22 @@
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import access_object, scoped_queryset
 from weijian.audit.models import AuditEvent
 
 # The entity names services write, with their labels for filters and pages.
 ENTITY_LABELS = {
-    "division": "行政区划",
-    "institution": "医疗卫生机构",
-    "worker": "卫生人员",
-    "account": "账户",
-    "api-token": "API 令牌",
-    "import-job": "导入任务",
-    "audit": "审计日志",
+    "division": _("行政区划"),
+    "institution": _("医疗卫生机构"),
+    "worker": _("卫生人员"),
+    "account": _("账户"),
+    "api-token": _("API 令牌"),
+    "import-job": _("导入任务"),
+    "audit": _("审计日志"),
 }
-OUTCOME_LABELS = {"ok": "成功", "failed": "失败", "locked": "锁定", "rejected": "拒绝", "not-found": "未找到"}
+OUTCOME_LABELS = {"ok": _("成功"), "failed": _("失败"), "locked": _("锁定"), "rejected": _("拒绝"), "not-found": _("未找到")}
 
 
 def audit_event_list(

@@ -28,11 +28,11 @@ def _role(event) -> str:
 
 
 def _entity(event) -> str:
-    return selectors.ENTITY_LABELS.get(event.entity, event.entity)
+    return str(selectors.ENTITY_LABELS.get(event.entity, event.entity))
 
 
 def _outcome(event) -> str:
-    return selectors.OUTCOME_LABELS.get(event.outcome, event.outcome)
+    return str(selectors.OUTCOME_LABELS.get(event.outcome, event.outcome))
 
 
 class AuditEventListView(ScopedListPage):

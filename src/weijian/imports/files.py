@@ -6,7 +6,7 @@ Everything here raises `FileRejected` with a Chinese reason; nothing here touche
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from weijian.core.spreadsheets import looks_like_formula
@@ -31,6 +31,7 @@ class Sheet:
     rows: Iterator[tuple[int, list]]  # (1-based spreadsheet row number, cell values)
     total_rows: int | None  # an estimate for the progress bar
     encoding: str = ""
+    fraction_read: Callable[[], float] | None = None  # share of the file read so far, when rows are unknown
 
 
 def sniff(head: bytes, filename: str) -> str:
@@ -113,7 +114,7 @@ def open_xlsx(source) -> Sheet:
         finally:
             reader.close()
 
-    return Sheet("xlsx", headers, iterate(), total)
+    return Sheet("xlsx", headers, iterate(), total, fraction_read=lambda: reader.consumed / reader.size)
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -138,10 +139,14 @@ def open_csv(data: bytes) -> Sheet:
     total = text.count("\n")
 
     def iterate():
-        for number, values in enumerate(reader, start=2):
-            if not any(v.strip() for v in values):
-                continue
-            yield number, [v if v != "" else None for v in values[: len(headers)]]
+        number = 1
+        try:
+            for number, values in enumerate(reader, start=2):  # noqa: B007 - read after the loop on error
+                if not any(v.strip() for v in values):
+                    continue
+                yield number, [v if v != "" else None for v in values[: len(headers)]]
+        except csv.Error:
+            raise FileRejected(f"CSV 文件格式错误（约第 {number + 1} 行），请检查引号是否成对") from None
 
     return Sheet("csv", headers, iterate(), total, encoding)
 

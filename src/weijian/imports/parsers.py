@@ -27,6 +27,11 @@ def date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     raw = text(value).replace("/", "-").replace(".", "-")
+    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":  # the template's YYYY-MM-DD: the fast, common case
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError("日期无效，格式应为 YYYY-MM-DD") from None
     for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y-%m"):
         try:
             return dt.datetime.strptime(raw, fmt).date()

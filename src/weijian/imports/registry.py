@@ -38,6 +38,7 @@ class ApplyResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)  # rows refused at this step (not written)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ class ImportSpec:
     natural_key: str  # column key identifying a row; duplicates within a file are errors
     # prepare(actor, rows: list[(row_number, {key: parsed value})]) -> PreparedBatch
     prepare: Callable[..., PreparedBatch]
-    # classify(actor, cleaned: list) -> ApplyResult (dry run: what would happen)
+    # classify(actor, valid: list[(row_number, cleaned)]) -> ApplyResult (dry run: what would happen)
     classify: Callable[..., ApplyResult]
-    # apply(actor, cleaned: list) -> ApplyResult (inside the import transaction)
+    # apply(actor, valid: list[(row_number, cleaned)]) -> ApplyResult (inside the import transaction)
+    # Both may refuse rows (ApplyResult.errors), e.g. a record that exists outside the actor's scope.
     apply: Callable[..., ApplyResult]
     notes: Sequence[str] = ()
 

@@ -20,6 +20,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from xml.parsers import expat
 
 from defusedxml.ElementTree import fromstring
@@ -32,20 +33,38 @@ CHUNK = 1024 * 1024
 BUILTIN_DATE_IDS = {i for i, f in BUILTIN_FORMATS.items() if is_date_format(f)} | set(range(27, 37)) | set(
     range(50, 59))
 
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:row>
-_ROW = re.compile(rb"<" + _P + rb"row\b([^>]*?)(?:/>|>(.*?)</" + _P + rb"row>)", re.S)
-_CELL = re.compile(rb"<" + _P + rb"c(?=[\s/>])(?:\s+r=\"([A-Z]{1,3})\d*\")?([^>]*?)(?:/>|>(.*?)</" + _P + rb"c>)",
-                   re.S)
+_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # any namespace prefix (<x:f>), for the rarely used patterns
 _FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*?(?:/>|>(.*?)</" + _P + rb"f>)", re.S)
 _VALUE = re.compile(rb"<" + _P + rb"v\b[^>]*?(?:/>|>(.*?)</" + _P + rb"v>)", re.S)
 _TEXT = re.compile(rb"<" + _P + rb"t\b[^>]*?(?:/>|>(.*?)</" + _P + rb"t>)", re.S)
 _PHONETIC = re.compile(rb"<" + _P + rb"rPh\b.*?</" + _P + rb"rPh>", re.S)
-_SHARED = re.compile(rb"<" + _P + rb"si\b[^>]*?(?:/>|>(.*?)</" + _P + rb"si>)", re.S)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?(worksheet|sst)[\s>/]")
 _DIMENSION = re.compile(rb"<" + _P + rb"dimension\b[^>]*?\bref=[\"']([^\"']*)[\"']")
 _ROW_NUMBER = re.compile(rb"\br\s*=\s*[\"'](\d+)[\"']")
 _CELL_REF = re.compile(rb"\br\s*=\s*[\"']([A-Z]{1,3})\d*[\"']")
 _TYPE = re.compile(rb"\bt\s*=\s*[\"']([^\"']*)[\"']")
 _STYLE = re.compile(rb"\bs\s*=\s*[\"'](\d+)[\"']")
+_ATTRIBUTES = rb"((?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*"
+
+
+@lru_cache(maxsize=8)
+def _cell_pattern(prefix: bytes) -> re.Pattern:
+    """A cell: column letters, the other attributes, then the common contents captured directly
+    (<v>text</v>, <is><t>text</t></is>), or anything else for the general path."""
+    p = re.escape(prefix)
+    return re.compile(
+        rb"<" + p + rb"c(?:\s+r=\"([A-Z]{1,3})\d*\")?" + _ATTRIBUTES + rb"(?:/>|>(?:"
+        rb"<" + p + rb"v>([^<]*)</" + p + rb"v>"
+        rb"|<" + p + rb"is><" + p + rb"t>([^<]*)</" + p + rb"t></" + p + rb"is>"
+        rb"|(.*?))</" + p + rb"c>)", re.S)
+
+
+@lru_cache(maxsize=8)
+def _shared_pattern(prefix: bytes) -> re.Pattern:
+    p = re.escape(prefix)
+    return re.compile(rb"<" + p + rb"si(?:/>|>(.*?)</" + p + rb"si>)", re.S)
+
+
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
@@ -117,25 +136,25 @@ def _chunks(zf: zipfile.ZipFile, name: str, budget: _Budget | None) -> Iterator[
         raise XlsxError("Excel 文件无法解压，可能已损坏") from None
 
 
-def _is_plain(zf: zipfile.ZipFile, name: str, budget: _Budget) -> bool:
-    """Whether the part is UTF-8 markup without comments, CDATA, DTDs or processing instructions
-    (beyond the XML declaration): then the fast path reads it exactly. Also enforces the budget."""
-    first, tail, questions = True, b"", 0
-    plain = True
+def _plain_prefix(zf: zipfile.ZipFile, name: str, budget: _Budget) -> bytes | None:
+    """The namespace prefix of the part's root (b"" or b"x:") when the part is plain UTF-8 markup
+    without comments, CDATA, DTDs or processing instructions beyond the XML declaration, so that
+    the fast path reads it exactly; None otherwise. Also enforces the inflation budget."""
+    first, tail, questions, plain, prefix = True, b"", 0, True, None
     for chunk in _chunks(zf, name, budget):
         if first:
             first = False
-            if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+            declaration = chunk[:200].split(b"?>", 1)[0].lower() if chunk.startswith(b"<?") else b""
+            if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+                    b"encoding" in declaration and b"utf-8" not in declaration):
                 plain = False
-            declaration = chunk[:200].split(b"?>", 1)[0].lower()
-            if b"encoding" in declaration and b"utf-8" not in declaration:
-                plain = False
-        window = tail + chunk
-        if b"<!" in window:
+            root = _ROOT.search(chunk, 0, 4096)
+            prefix = (root.group(1) or b"") if root else None
+        if b"<!" in tail + chunk[:1] or b"<!" in chunk:
             plain = False
-        questions += chunk.count(b"<?") + (1 if tail.endswith(b"<") and chunk.startswith(b"?") else 0)
+        questions += chunk.count(b"<?") + (1 if tail == b"<" and chunk.startswith(b"?") else 0)
         tail = chunk[-1:]
-    return plain and questions <= 1
+    return prefix if plain and questions <= 1 else None
 
 
 def _forbid_dtd(*_args):
@@ -152,9 +171,9 @@ def _expat(handlers: tuple) -> expat.XMLParserType:
     return parser
 
 
-def _expat_feed(zf: zipfile.ZipFile, name: str, parser, after_chunk: Callable[[], Iterator]) -> Iterator:
+def _expat_feed(chunks: Iterator[bytes], parser, after_chunk: Callable[[], Iterator]) -> Iterator:
     try:
-        for chunk in _chunks(zf, name, None):
+        for chunk in chunks:
             parser.Parse(chunk, False)
             yield from after_chunk()
         parser.Parse(b"", True)
@@ -224,15 +243,15 @@ def _rich_text(inner: bytes) -> str:
     return "".join(_text(t) for t in _TEXT.findall(inner))
 
 
-def _stream_matches(zf: zipfile.ZipFile, name: str, pattern: re.Pattern) -> Iterator[re.Match]:
-    """Complete matches of `pattern` across chunk boundaries (an unfinished one waits for the next chunk)."""
+def _stream_matches(zf: zipfile.ZipFile, name: str, pattern: re.Pattern) -> Iterator[bytes]:
+    """Group 1 of each complete match across chunk boundaries (an unfinished one waits for more)."""
     pending = b""
     for chunk in _chunks(zf, name, None):
         buffer = pending + chunk if pending else chunk
         end = 0
         for match in pattern.finditer(buffer):
             end = match.end()
-            yield match
+            yield match.group(1) or b""
         pending = buffer[end:]
 
 
@@ -240,8 +259,9 @@ def _shared_strings(zf: zipfile.ZipFile, budget: _Budget) -> list[str]:
     name = "xl/sharedStrings.xml"
     if name not in zf.NameToInfo:
         return []
-    if _is_plain(zf, name, budget):
-        return [_rich_text(m.group(1) or b"") for m in _stream_matches(zf, name, _SHARED)]
+    prefix = _plain_prefix(zf, name, budget)
+    if prefix is not None:
+        return [_rich_text(inner) for inner in _stream_matches(zf, name, _shared_pattern(prefix))]
 
     strings: list[str] = []
     parts: list[str] = []
@@ -268,7 +288,7 @@ def _shared_strings(zf: zipfile.ZipFile, budget: _Budget) -> list[str]:
         if state["in_t"]:
             parts.append(data)
 
-    for _ in _expat_feed(zf, name, _expat((start, end, text)), lambda: iter(())):
+    for _ in _expat_feed(_chunks(zf, name, None), _expat((start, end, text)), lambda: iter(())):
         pass
     return strings
 
@@ -328,82 +348,110 @@ class SheetRows:
             self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
             self.date_styles = _date_styles(self.zf, budget)
             self.strings = _shared_strings(self.zf, budget)
-            self.plain = _is_plain(self.zf, self.sheet_path, budget)
+            self.prefix = _plain_prefix(self.zf, self.sheet_path, budget)
         except BaseException:
             self.zf.close()
             raise
         self.dimension_rows: int | None = None
+        self.size = max(self.zf.getinfo(self.sheet_path).file_size, 1)
+        self.consumed = 0  # inflated bytes of the sheet read so far: progress when rows are not known
+
+    def _sheet_chunks(self) -> Iterator[bytes]:
+        for chunk in _chunks(self.zf, self.sheet_path, None):
+            self.consumed += len(chunk)
+            yield chunk
 
     def close(self) -> None:
         self.zf.close()
 
     def __iter__(self) -> Iterator[tuple[int, list]]:
-        return self._fast_rows() if self.plain else self._expat_rows()
+        return self._fast_rows() if self.prefix is not None else self._expat_rows()
 
     def _dimension(self, ref: str) -> None:
         last = ref.rpartition(":")[2].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$")
         self.dimension_rows = int(last) if last.isdigit() else None
 
-    def _fast_rows(self) -> Iterator[tuple[int, list]]:  # noqa: C901 - the hot loop, kept flat for speed
-        strings, date_styles, epoch = self.strings, self.date_styles, self.epoch
+    def _fast_rows(self) -> Iterator[tuple[int, list]]:
+        """Cut the sheet at closing </row> tags (C-speed bytes operations), then read each row's cells."""
+        cell_pattern = _cell_pattern(self.prefix)
+        opening, closing = b"<" + self.prefix + b"row", b"</" + self.prefix + b"row>"
         columns: dict[bytes, int] = {}
-        attributes: dict[bytes, tuple[str, int]] = {}  # ' s="1" t="s"' -> ("s", 1): a few distinct ones
+        attributes: dict[bytes, tuple[str, int]] = {}  # b' s="1" t="s"' -> ("s", 1): a few distinct ones
         row_number = 0
-        looking_for_dimension = True
         pending = b""
-        for chunk in _chunks(self.zf, self.sheet_path, None):
+        for chunk in self._sheet_chunks():
             buffer = pending + chunk if pending else chunk
-            if looking_for_dimension:
-                found = _DIMENSION.search(buffer)
-                if found:
-                    self._dimension(found.group(1).decode("ascii", "replace"))
-            end = 0
-            for row_match in _ROW.finditer(buffer):
-                end = row_match.end()
-                looking_for_dimension = False
-                number = _ROW_NUMBER.search(row_match.group(1))
-                row_number = int(number.group(1)) if number else row_number + 1
-                content = row_match.group(2)
-                if not content:
-                    continue
-                values: list = []
-                col = -1
-                for letters, rest, inner in _CELL.findall(content):
-                    if letters:
-                        col = columns.get(letters)
-                        if col is None:
-                            col = columns[letters] = _column_index(letters.decode("ascii"))
-                    else:
-                        ref = _CELL_REF.search(rest)
-                        col = _column_index(ref.group(1).decode("ascii")) if ref else col + 1
-                    if not inner:
-                        continue
-                    info = attributes.get(rest)
-                    if info is None:
-                        kind_match, style_match = _TYPE.search(rest), _STYLE.search(rest)
-                        info = attributes[rest] = (kind_match.group(1).decode("ascii", "replace") if kind_match
-                                                   else "n", int(style_match.group(1)) if style_match else -1)
-                    kind, style = info
-                    if inner.startswith(b"<v>") and inner.endswith(b"</v>") and inner.count(b"<") == 2:
-                        value = _value(_text(inner[3:-4]), kind, style, strings, date_styles, epoch)
-                    elif (formula := _FORMULA.search(inner)) is not None:
-                        value = _formula(_text(formula.group(1)) if formula.group(1) else None)
-                    elif kind == "inlineStr":
-                        value = _rich_text(inner[inner.find(b">") + 1:inner.rfind(b"<")]) if b"<" in inner else None
-                    elif (found_value := _VALUE.search(inner)) is not None and found_value.group(1) is not None:
-                        value = _value(_text(found_value.group(1)), kind, style, strings, date_styles, epoch)
-                    else:
-                        continue
-                    if col == len(values):
-                        values.append(value)
-                    elif col > len(values):
-                        values.extend([None] * (col - len(values)))
-                        values.append(value)
-                    else:
-                        values[col] = value
+            if row_number == 0 and self.dimension_rows is None and (found := _DIMENSION.search(buffer)):
+                self._dimension(found.group(1).decode("ascii", "replace"))
+            cut = buffer.rfind(closing)
+            if cut == -1:
+                pending = buffer
+                continue
+            cut += len(closing)
+            pieces, pending = buffer[:cut].split(closing), buffer[cut:]
+            for piece in pieces[:-1]:  # each piece ends with one whole row; self-closing rows hold no cells
+                start = piece.rfind(opening)
+                head_end = piece.find(b">", start)
+                if start == -1 or head_end == -1:
+                    raise XlsxError("Excel 文件内容格式错误，可能已损坏")
+                found = _ROW_NUMBER.search(piece, start, head_end)
+                row_number = int(found.group(1)) if found else row_number + 1
+                values = self._cells(cell_pattern.findall(piece, head_end + 1), columns, attributes)
                 if values:
                     yield row_number, values
-            pending = buffer[end:]
+        if re.search(rb"<" + re.escape(self.prefix) + rb"row\b[^>]*(?<!/)>", pending):  # a row never closed
+            raise XlsxError("Excel 文件内容格式错误，可能已损坏")
+
+    def _cells(self, cells: list[tuple], columns: dict, attributes: dict) -> list:
+        values: list = []
+        col = -1
+        for letters, rest, v, t, other in cells:
+            if letters:
+                col = columns.get(letters)
+                if col is None:
+                    col = columns[letters] = _column_index(letters.decode("ascii"))
+            else:
+                ref = _CELL_REF.search(rest)
+                col = _column_index(ref.group(1).decode("ascii")) if ref else col + 1
+            if t:
+                value = _text(t)
+            elif v:
+                info = attributes.get(rest) or self._attributes(rest, attributes)
+                value = _value(_text(v), info[0], info[1], self.strings, self.date_styles, self.epoch)
+            elif other:
+                value = self._general_cell(other, attributes.get(rest) or self._attributes(rest, attributes))
+                if value is None:
+                    continue
+            else:
+                continue
+            size = len(values)
+            if col == size:
+                values.append(value)
+            elif col > size:
+                values.extend([None] * (col - size))
+                values.append(value)
+            else:
+                values[col] = value
+        return values
+
+    @staticmethod
+    def _attributes(rest: bytes, cache: dict) -> tuple[str, int]:
+        kind, style = _TYPE.search(rest), _STYLE.search(rest)
+        info = cache[rest] = (kind.group(1).decode("ascii", "replace") if kind else "n",
+                              int(style.group(1)) if style else -1)
+        return info
+
+    def _general_cell(self, inner: bytes, info: tuple[str, int]):
+        formula = _FORMULA.search(inner)
+        if formula is not None:
+            return _formula(_text(formula.group(1)) if formula.group(1) else None)
+        kind, style = info
+        if kind == "inlineStr":
+            return _rich_text(inner[inner.find(b">") + 1:inner.rfind(b"<")]) if b"<" in inner else None
+        found = _VALUE.search(inner)
+        if found is None or found.group(1) is None:
+            return None
+        return _value(_text(found.group(1)), kind, style, self.strings, self.date_styles, self.epoch)
 
     def _expat_rows(self) -> Iterator[tuple[int, list]]:  # noqa: C901 - one state machine, kept together
         strings, date_styles, epoch = self.strings, self.date_styles, self.epoch
@@ -482,4 +530,4 @@ class SheetRows:
                 ready.clear()
                 yield from batch
 
-        yield from _expat_feed(self.zf, self.sheet_path, _expat((start, end, text)), drain)
+        yield from _expat_feed(self._sheet_chunks(), _expat((start, end, text)), drain)

@@ -1,6 +1,7 @@
 """Writes for divisions and institutions. Every write checks scope, validates, and audits in one transaction."""
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from weijian.accounts.access import division_in_scope, require
 from weijian.audit.actions import AuditAction
@@ -88,7 +89,10 @@ def division_delete(*, actor, division: Division) -> None:
         raise BusinessError(E.DIVISION_IN_USE)
     before = audit_snapshot(division)
     code = division.pk
-    division.delete()
+    try:
+        division.delete()
+    except ProtectedError:  # e.g. a district bureau account is anchored to it
+        raise BusinessError(E.DIVISION_IN_USE) from None
     audit_record(actor=actor, action=AuditAction.DELETE, entity="division", entity_id=code,
                  summary=before["name"], before=before)
 

@@ -1,5 +1,6 @@
 """Counts for the home dashboard, each through the scope gate (so every role sees only its scope)."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from weijian.accounts.access import can, scoped_queryset
@@ -32,7 +33,7 @@ def dashboard_cards(*, actor) -> list[dict]:
         cards.append({"label": "审计事件", "value": scoped_queryset(actor, AuditEvent).count(),
                       "icon": "bi-journal-check", "url": "audit:event-list"})
     if can(actor, "account", "list"):
-        cards.append({"label": "账户", "value": scoped_queryset(actor, type(actor)).count(),
+        cards.append({"label": "账户", "value": scoped_queryset(actor, get_user_model()).count(),
                       "icon": "bi-person-gear", "url": "accounts:user-list"})
     return cards
 

@@ -1,9 +1,11 @@
 """Writes for health workers. The ID number is validated (GB 11643), encrypted, blind-indexed and masked here."""
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from weijian.accounts.access import access_object, institution_in_scope, require
 from weijian.audit.actions import AuditAction
@@ -13,7 +15,7 @@ from weijian.core import context, crypto
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.orgs.models import Institution
 from weijian.workforce.errors import WorkforceErrorCode as E
-from weijian.workforce.idnumber import IdNumberError, parse_id_number
+from weijian.workforce.idnumber import IdNumberError, mask_id_number, parse_id_number
 from weijian.workforce.models import Profession, TitleLevel, Worker, WorkerStatus
 from weijian.workforce.selectors import worker_list
 
@@ -58,7 +60,7 @@ class WorkerData:
 
 
 def _choice(value: str, choices, field: str) -> str:
-    if value not in choices.values:
+    if value not in choices._value2member_map_:  # O(1); `choices.values` rebuilds a list per call
         raise BusinessError(E.CHOICE_INVALID, f"取值“{value}”无效", field=field)
     return value
 
@@ -185,9 +187,16 @@ class BulkResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # (position in `rows`, reason): rows left alone, e.g. an ID number registered to a worker
+    # outside the actor's scope (an import must not move people between institutions it cannot see).
+    refused: list[tuple[int, BusinessError]] = dataclasses.field(default_factory=list)
 
 
 COMPARED = ("name", "institution_id", "profession", "title_level", "practising_since", "status")
+_INSERTED = ("name", "id_number_encrypted", "id_number_index", "id_number_masked", "birth_date", "sex",
+             "institution_id", "profession", "title_level", "practising_since", "status", "created_at", "updated_at")
+_AUDITED = ("at", "actor_id", "actor_username", "actor_role", "address", "channel", "action", "entity",
+            "entity_id", "summary", "before", "after", "outcome")
 
 
 def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
@@ -197,19 +206,33 @@ def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
     return {k: (getattr(worker, k), v) for k, v in incoming.items() if getattr(worker, k) != v}
 
 
-def _existing(rows: list[WorkerData]) -> tuple[dict[str, WorkerData], dict[str, Worker]]:
-    by_index = {row.index: row for row in rows}  # last row wins within one batch
-    found = Worker.objects.filter(id_number_index__in=list(by_index)).select_related("institution")
-    return by_index, {w.id_number_index: w for w in found}
+def _existing(actor, rows: list[WorkerData]):
+    """Classify each row: (position, row, blind index, stored worker or None) for the rows that may be
+    written, and the refused ones. The blind index is computed once per row (it is an HMAC)."""
+    indexes = [id_number_index(row.id_number) for row in rows]
+    found = {w.id_number_index: w for w in
+             Worker.objects.filter(id_number_index__in=indexes).select_related("institution")}
+    usable, refused, seen = [], [], set()
+    for position, (row, index) in enumerate(zip(rows, indexes, strict=True)):
+        worker = found.get(index)
+        if index in seen:
+            refused.append((position, BusinessError(E.ID_NUMBER_TAKEN, "与同批次中的另一行身份证号重复",
+                                                    field="id_number")))
+        elif worker is not None and not institution_in_scope(actor, worker.institution):
+            refused.append((position, BusinessError(
+                E.ID_NUMBER_TAKEN, "该身份证号已在您管辖范围以外的机构登记，不能通过导入修改", field="id_number")))
+        else:
+            usable.append((position, row, index, worker))
+        seen.add(index)
+    return usable, refused
 
 
 def worker_bulk_plan(*, actor, rows: list[WorkerData]) -> BulkResult:
     """What `worker_bulk_upsert` would do with these rows, without writing (the dry run)."""
     require(actor, "worker", "import")
-    by_index, existing = _existing(rows)
-    result = BulkResult()
-    for index, row in by_index.items():
-        worker = existing.get(index)
+    usable, refused = _existing(actor, rows)
+    result = BulkResult(refused=refused)
+    for _, row, _, worker in usable:
         if worker is None:
             result.created += 1
         elif _changed_fields(worker, row):
@@ -221,46 +244,48 @@ def worker_bulk_plan(*, actor, rows: list[WorkerData]) -> BulkResult:
 
 @transaction.atomic
 def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
-    """Create or update many workers keyed by ID number; one audit row per change, bulk-written.
+    """Create or update many workers keyed by ID number; one audit row per created or changed worker.
 
-    Idempotent: re-applying the same rows changes nothing and reports them as unchanged.
+    Idempotent: re-applying the same rows changes nothing and reports them as unchanged. ID
+    numbers are encrypted and blind-indexed as in `worker_create`; audit rows carry masked
+    numbers only. Rows are written with multi-row INSERTs (see imports.bulk) for speed.
     """
+    from weijian.imports.bulk import insert_rows
+
     require(actor, "worker", "import")
-    result = BulkResult()
-    by_index, existing = _existing(rows)
+    usable, refused = _existing(actor, rows)
+    result = BulkResult(refused=refused)
+    now = timezone.now()
+    event = (now, actor.pk, actor.username, actor.role, context.client_address(), context.channel())
     to_create, to_update, events = [], [], []
-    base_event = {"actor": actor, "actor_username": actor.username, "actor_role": actor.role,
-                  "address": context.client_address(), "channel": context.channel(), "entity": "worker"}
-    for index, row in by_index.items():
-        worker = existing.get(index)
+    for _, row, index, worker in usable:
         if worker is None:
-            to_create.append(Worker(**row.model_fields(), id_number_index=index,
-                                    id_number_encrypted=crypto.encrypt(row.id_number)))
+            to_create.append((row.name, crypto.encrypt(row.id_number), index, mask_id_number(row.id_number),
+                              row.birth_date, row.sex, row.institution.pk, row.profession, row.title_level,
+                              row.practising_since, row.status, now, now))
             continue
-        if not institution_in_scope(actor, worker.institution):
-            raise BusinessError(E.INSTITUTION_OUT_OF_SCOPE, field="institution")
         changes = _changed_fields(worker, row)
         if not changes:
             result.unchanged += 1
             continue
-        for field, (_, new) in changes.items():
-            setattr(worker, field, new)
+        for name, (_, new) in changes.items():
+            setattr(worker, name, new)
+        worker.updated_at = now
         to_update.append(worker)
-        events.append(AuditEvent(
-            **base_event, action=AuditAction.UPDATE, entity_id=str(worker.pk), summary=f"导入更新 {worker.name}",
-            before={k: _json(old) for k, (old, _) in changes.items()},
-            after={k: _json(new) for k, (_, new) in changes.items()},
-        ))
-    Worker.objects.bulk_create(to_create, batch_size=1000)
+        events.append((*event, AuditAction.UPDATE, "worker", str(worker.pk), f"导入更新 {worker.name}"[:255],
+                       {k: _json(old) for k, (old, _) in changes.items()},
+                       {k: _json(new) for k, (_, new) in changes.items()}, "ok"))
+    if to_create:
+        insert_rows(Worker, _INSERTED, to_create)
+        created = dict(Worker.objects.filter(id_number_index__in=[r[2] for r in to_create])
+                       .values_list("id_number_index", "pk"))
+        for row in to_create:
+            name, index, masked, institution_id = row[0], row[2], row[3], row[6]
+            events.append((*event, AuditAction.CREATE, "worker", str(created[index]), f"导入新增 {name}"[:255],
+                           None, {"name": name, "institution_id": institution_id, "id_number_masked": masked}, "ok"))
     if to_update:
         Worker.objects.bulk_update(to_update, [*COMPARED, "updated_at"], batch_size=500)
-    created = Worker.objects.filter(id_number_index__in=[w.id_number_index for w in to_create]).values_list(
-        "pk", "name", "institution_id", "id_number_masked")
-    for pk, name, inst_id, masked in created:
-        events.append(AuditEvent(**base_event, action=AuditAction.CREATE, entity_id=str(pk),
-                                 summary=f"导入新增 {name}",
-                                 after={"name": name, "institution_id": inst_id, "id_number_masked": masked}))
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    insert_rows(AuditEvent, _AUDITED, events)
     result.created, result.updated = len(to_create), len(to_update)
     return result
 

@@ -7,6 +7,7 @@ Ctrl-C or SIGTERM stops every child gracefully (a second Ctrl-C forces running j
 """
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,15 @@ from django.conf import settings
 from weijian.core.commands import WeijianCommand
 
 GRACE_SECONDS = 20
+
+
+def _listening(address: tuple[str, int]) -> bool:
+    host, port = address
+    try:
+        with socket.create_connection(("127.0.0.1" if host in ("0.0.0.0", "") else host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def uses_database_queue() -> bool:
@@ -53,9 +63,9 @@ class Command(WeijianCommand):
             self.stdout.write(self.style.WARNING(
                 "任务队列为 Redis：请另行启动 RQ 进程 `weijian rqworker default`（可多台、多个）。\n"
                 "Task backend is Redis: start RQ workers separately with `weijian rqworker default`."))
-        raise SystemExit(self._supervise(commands, f"http://{host}:{port}/"))
+        raise SystemExit(self._supervise(commands, f"http://{host}:{port}/", (host, port)))
 
-    def _supervise(self, commands, url) -> int:
+    def _supervise(self, commands, url, address: tuple[str, int] | None = None) -> int:
         """Run the children until one of them exits or we are told to stop; then stop them all."""
         stopping = []
 
@@ -65,13 +75,16 @@ class Command(WeijianCommand):
         old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         # Children get their own process group: a Ctrl-C reaches only us, and we stop them in order.
         children = {name: subprocess.Popen(argv, start_new_session=True) for name, argv in commands}
-        self.stdout.write(self.style.SUCCESS(
-            f"卫健平台已启动 / Weijian is serving on {url}  "
-            f"({len(children) - 1} 个后台任务进程 / job workers; Ctrl-C 停止 / to stop)"))
-        self.stdout.flush()
+        announced = address is None
         code = 0
         try:
             while not stopping:
+                if not announced and _listening(address):
+                    announced = True
+                    self.stdout.write(self.style.SUCCESS(
+                        f"卫健平台已启动 / Weijian is serving on {url}  "
+                        f"({len(children) - 1} 个后台任务进程 / job workers; Ctrl-C 停止 / to stop)"))
+                    self.stdout.flush()
                 ended = [(name, p.returncode) for name, p in children.items() if p.poll() is not None]
                 if ended:
                     name, code = ended[0]
