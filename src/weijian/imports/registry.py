@@ -17,6 +17,11 @@ class Column:
     options: tuple[str, ...] = ()  # allowed labels: a drop-down list in the template
 
 
+def mask(value: str) -> str:
+    """What error reports show of a sensitive cell (ID numbers): the first and last four characters."""
+    return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "****"
+
+
 @dataclass
 class RowError:
     row: int
@@ -55,6 +60,7 @@ class ImportSpec:
     # Both may refuse rows (ApplyResult.errors), e.g. a record that exists outside the actor's scope.
     apply: Callable[..., ApplyResult]
     notes: Sequence[str] = ()
+    batch_rows: int = 2_000  # rows checked and written together: bounded memory, few queries
 
     @property
     def headers(self) -> list[str]:

@@ -1,10 +1,21 @@
-"""Upload, dry run, confirm and apply an import. Jobs in tasks.py call these by job id."""
+"""Upload, dry run, confirm and apply an import. Jobs in tasks.py call these by job id.
+
+The life of a job: `import_upload` checks the file (size, type, zip bomb, headers), stores it
+encrypted and queues the dry run; `import_validate` reads every row once, checks it, counts
+what would be created/updated, writes the error report, and replaces the upload with the
+parsed rows (encrypted) so that the apply step need not read the spreadsheet again;
+`import_confirm` is the user's go-ahead; `import_apply` re-checks every row against the
+database as it is now and writes them in one transaction. Files holding identifiers are
+deleted as soon as the job is over.
+"""
 
 import hashlib
-import os
-import tempfile
+import io
+import logging
+import pickle
 import uuid
-from contextlib import contextmanager
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,20 +29,21 @@ from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core import crypto
 from weijian.core.errors import BusinessError
+from weijian.core.spreadsheets import looks_like_formula
 from weijian.core.tasks import enqueue_on_commit
 from weijian.imports import files, progress
 from weijian.imports.errors import ImportErrorCode as E
 from weijian.imports.models import ImportJob, JobStatus
-from weijian.imports.registry import ApplyResult, ImportSpec, RowError, get_spec
+from weijian.imports.registry import ApplyResult, ImportSpec, RowError, get_spec, mask
 from weijian.imports.reports import error_report_xlsx
 
-BATCH_ROWS = 2_000
+logger = logging.getLogger(__name__)
+
 PREVIEW_ERRORS = 200
+MAX_REPORTED_ERRORS = 100_000  # error rows are all counted; the report lists this many problems
 HEAD_BYTES = 8192
-
-
-def _mask(value: str) -> str:
-    return value[:4] + "*" * max(len(value) - 8, 0) + value[-4:] if len(value) > 8 else "****"
+ROWS_SUFFIX = ".rows.enc"
+INTERNAL_ERROR = "处理文件时发生内部错误，未写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
 
 
 # ---- upload -----------------------------------------------------------------------------------
@@ -67,17 +79,19 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
         digest.update(chunk)
         parts.append(chunk)
     data = b"".join(parts)
+    del parts
     sha = digest.hexdigest()
+    sheet = None
     try:
         kind = files.sniff(data[:HEAD_BYTES], filename)
-        with _materialised(data, kind) as path:
-            sheet = _open(path, kind, data)
-            files.check_headers(sheet.headers, spec.headers, [c.header for c in spec.columns if c.required])
-            first = next(sheet.rows, None)
-            if first is None:
-                raise files.FileRejected("文件中没有数据行（只有表头）")
+        sheet = _open(kind, data)
+        files.check_headers(sheet.headers, spec.headers, [c.header for c in spec.columns if c.required])
+        if next(sheet.rows, None) is None:
+            raise files.FileRejected("文件中没有数据行（只有表头）")
     except files.FileRejected as exc:
         return _reject(actor=actor, entity=entity, filename=filename, size=size, sha=sha, reason=exc.reason)
+    finally:
+        _close(sheet)
 
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}.{kind}.enc",
                                   ContentFile(crypto.encrypt_bytes(data)))
@@ -99,33 +113,61 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
     return job
 
 
-@contextmanager
-def _materialised(data: bytes, kind: str):
-    """openpyxl wants a path; decrypted bytes live in a private temp file only while read."""
-    if kind != "xlsx":
-        yield None
-        return
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        yield path
-    finally:
-        os.unlink(path)
+def _open(kind: str, data: bytes) -> files.Sheet:
+    # The decrypted bytes stay in memory: no plaintext copy of the file is written to disk.
+    return files.open_xlsx(io.BytesIO(data)) if kind == "xlsx" else files.open_csv(data)
 
 
-def _open(path: str | None, kind: str, data: bytes) -> files.Sheet:
-    return files.open_xlsx(path) if kind == "xlsx" else files.open_csv(data)
+def _close(sheet: files.Sheet | None) -> None:
+    close = getattr(sheet.rows, "close", None) if sheet is not None else None
+    if close:
+        close()
 
 
-def _load(job: ImportJob) -> tuple[bytes, str]:
-    with default_storage.open(job.stored_name, "rb") as fh:
-        data = crypto.decrypt_bytes(fh.read())
-    kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
-    return data, kind
+def _read_stored(name: str) -> bytes:
+    with default_storage.open(name, "rb") as fh:
+        return crypto.decrypt_bytes(fh.read())
 
 
-# ---- reading and validating rows ------------------------------------------------------------
+# ---- the parsed rows the dry run hands to the apply step ----------------------------------------
+
+class _RowsUnpickler(pickle.Unpickler):
+    """The rows file is ours and authenticated (AES/SM4-GCM), but unpickle only plain values anyway."""
+
+    ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "time"), ("datetime", "timedelta"),
+               ("decimal", "Decimal")}
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an import rows file")
+
+
+class _RowsWriter:
+    """Batches of (row number, parsed values), then a trailer; compressed, encrypted when saved."""
+
+    def __init__(self):
+        self._zip = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+
+    def add(self, item) -> None:
+        self._parts.append(self._zip.compress(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def save(self, job: ImportJob) -> str:
+        self._parts.append(self._zip.flush())
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return default_storage.save(f"imports/{job.pk}{ROWS_SUFFIX}", ContentFile(crypto.encrypt_bytes(data)))
+
+
+def _read_rows(name: str) -> Iterator:
+    stream = io.BytesIO(zlib.decompress(_read_stored(name)))
+    size = len(stream.getbuffer())
+    while stream.tell() < size:
+        yield _RowsUnpickler(stream).load()  # one unpickler per item: each was pickled with its own memo
+
+
+# ---- reading and checking rows ----------------------------------------------------------------
 
 @dataclass
 class Pass:
@@ -134,115 +176,168 @@ class Pass:
     error_rows: set[int] = field(default_factory=set)
     result: ApplyResult = field(default_factory=ApplyResult)
 
+    def add_errors(self, errors: list[RowError]) -> None:
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+        self.error_rows.update(e.row for e in errors)
 
-def _parse_row(spec: ImportSpec, index: dict[str, int], number: int, values: list, out: Pass):
-    parsed, ok = {}, True
-    for column in spec.columns:
-        pos = index.get(column.header)
-        raw = values[pos] if pos is not None and pos < len(values) else None
-        shown = "" if raw is None else str(raw)
-        if column.sensitive and shown:
-            shown = _mask(shown)
-        reason = files.formula_reason(raw)
-        if reason is None:
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if column.required:
-                    reason = "必填项为空"
+
+def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) -> Iterator[list]:
+    """Turn cells into values, column by column; yield batches of (row number, {key: value}).
+    Cell problems and duplicate keys become row errors, in `out` and in `cells` (for the apply step)."""
+    index = {h: i for i, h in enumerate(sheet.headers) if h}
+    plan = [(c.key, index.get(c.header), c.header, c.parse, c.required, c.sensitive) for c in spec.columns]
+    key_column = spec.column(spec.natural_key)
+    seen: dict = {}
+    batch: list = []
+    for number, values in sheet.rows:
+        out.total += 1
+        if out.total > files.MAX_ROWS:
+            raise files.FileRejected(f"数据行超过 {files.MAX_ROWS} 行，请拆分后分批上传")
+        width, parsed, problems = len(values), {}, []
+        for key, pos, header, parse, required, sensitive in plan:
+            raw = values[pos] if pos is not None and pos < width else None
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                if required:
+                    problems.append(RowError(number, header, "", "必填项为空"))
                 else:
-                    parsed[column.key] = None
-                    continue
-            else:
+                    parsed[key] = None
+                continue
+            reason = files.formula_reason(raw) if looks_like_formula(raw) else None
+            if reason is None:
                 try:
-                    parsed[column.key] = column.parse(raw) if column.parse else raw
+                    parsed[key] = parse(raw) if parse else raw
+                    continue
                 except ValueError as exc:
                     reason = str(exc)
-        if reason:
-            ok = False
-            out.errors.append(RowError(number, column.header, shown, reason))
-    return parsed if ok else None
-
-
-def _run(*, job: ImportJob, spec: ImportSpec, actor, apply: bool) -> Pass:
-    """Read every row once: parse, check duplicates, validate in batches; classify (dry run) or write."""
-    data, kind = _load(job)
-    out = Pass()
-    seen: dict = {}
-    key_header = spec.column(spec.natural_key).header
-    with _materialised(data, kind) as path:
-        sheet = _open(path, kind, data)
-        index = {h: i for i, h in enumerate(sheet.headers) if h}
-        batch: list = []
-
-        def flush():
-            prepared = spec.prepare(actor, batch)
-            out.errors.extend(prepared.errors)
-            out.error_rows.update(e.row for e in prepared.errors)
-            cleaned = [obj for _, obj in prepared.valid]
-            if cleaned:
-                step = spec.apply(actor, cleaned) if apply else spec.classify(actor, cleaned)
-                out.result.created += step.created
-                out.result.updated += step.updated
-                out.result.unchanged += step.unchanged
-            batch.clear()
-            progress.report(job.pk, phase="importing" if apply else "validating", done=out.total,
-                            total=sheet.total_rows)
-
-        for number, values in sheet.rows:
-            out.total += 1
-            if out.total > files.MAX_ROWS:
-                raise files.FileRejected(f"数据行超过 {files.MAX_ROWS} 行，请拆分后分批上传")
-            parsed = _parse_row(spec, index, number, values, out)
-            if parsed is None:
-                out.error_rows.add(number)
-                continue
+            shown = str(raw)
+            problems.append(RowError(number, header, mask(shown) if sensitive else shown, reason))
+        if not problems:
             key = parsed.get(spec.natural_key)
             if key in seen:
-                out.errors.append(RowError(number, key_header, _mask(str(key)) if spec.column(
-                    spec.natural_key).sensitive else str(key), f"与第 {seen[key]} 行重复"))
-                out.error_rows.add(number)
-                continue
-            seen[key] = number
-            batch.append((number, parsed))
-            if len(batch) >= BATCH_ROWS:
-                flush()
-        if batch:
-            flush()
-    out.errors.sort(key=lambda e: e.row)
-    return out
+                shown = mask(str(key)) if key_column.sensitive else str(key)
+                problems.append(RowError(number, key_column.header, shown, f"与第 {seen[key]} 行重复"))
+            else:
+                seen[key] = number
+        if problems:
+            out.add_errors(problems)
+            cells.add_errors(problems)
+            continue
+        batch.append((number, parsed))
+        if len(batch) >= spec.batch_rows:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check(spec: ImportSpec, actor, batch: list, out: Pass, *, apply: bool) -> None:
+    """The domain's checks for one batch, then its plan (dry run) or its writes (apply)."""
+    prepared = spec.prepare(actor, batch)
+    out.add_errors(prepared.errors)
+    if not prepared.valid:
+        return
+    step = spec.apply(actor, prepared.valid) if apply else spec.classify(actor, prepared.valid)
+    out.add_errors(step.errors)
+    out.result.created += step.created
+    out.result.updated += step.updated
+    out.result.unchanged += step.unchanged
+
+
+def _report_progress(job: ImportJob, phase: str, done: int, total: int | None, fraction=None) -> None:
+    if total is None and fraction is not None:
+        share = fraction()
+        total = max(done, round(done / share)) if share > 0.02 else None
+    progress.report(job.pk, phase=phase, done=done, total=total)
 
 
 def _save_report(job: ImportJob, spec: ImportSpec, errors: list[RowError]) -> None:
     if job.report_name:
         default_storage.delete(job.report_name)
         job.report_name = ""
+    errors.sort(key=lambda e: e.row)
     if errors:
         job.report_name = default_storage.save(f"imports/reports/{job.pk}.xlsx",
                                                ContentFile(error_report_xlsx(spec.title, errors)))
     job.errors_preview = [e.__dict__ for e in errors[:PREVIEW_ERRORS]]
 
 
+def _record(job: ImportJob, out: Pass) -> None:
+    job.total_rows = out.total
+    job.error_rows = len(out.error_rows)
+    job.create_count, job.update_count = out.result.created, out.result.updated
+    job.unchanged_count = out.result.unchanged
+
+
+# ---- dry run ----------------------------------------------------------------------------------
+
 def import_validate(*, job_id) -> ImportJob:
     """The dry run: what would be created, updated, left unchanged or rejected. Writes no business data."""
     job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
     if job.status != JobStatus.VALIDATING:
-        return job  # already done: safe to run twice
+        return job  # already done, or cancelled: safe to run twice
     spec = get_spec(job.entity)
+    upload = job.stored_name
     try:
-        result = _run(job=job, spec=spec, actor=job.uploaded_by, apply=False)
+        out, rows_name = _dry_run(job, spec)
     except files.FileRejected as exc:
-        job.status, job.message = JobStatus.REJECTED, exc.reason
-        job.save(update_fields=["status", "message", "updated_at"])
+        _end_early(job, JobStatus.REJECTED, exc.reason, audit=True)
         return job
-    job.total_rows = result.total
-    job.error_rows = len(result.error_rows)
-    job.create_count, job.update_count = result.result.created, result.result.updated
-    job.unchanged_count = result.result.unchanged
-    _save_report(job, spec, result.errors)
-    job.status = JobStatus.VALIDATED
-    job.save()
+    except Exception:
+        logger.exception("import %s: dry run failed", job.pk)
+        _end_early(job, JobStatus.FAILED, INTERNAL_ERROR)
+        return job
+    _record(job, out)
+    _save_report(job, spec, out.errors)
+    job.stored_name = rows_name
+    fields = ["total_rows", "error_rows", "create_count", "update_count", "unchanged_count", "report_name",
+              "errors_preview", "stored_name"]
+    # Only a job still validating moves on: a user may have cancelled it meanwhile.
+    moved = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATING).update(
+        status=JobStatus.VALIDATED, updated_at=timezone.now(), **{f: getattr(job, f) for f in fields})
+    default_storage.delete(upload)
+    if not moved:
+        default_storage.delete(rows_name)
+        job.refresh_from_db()
+    else:
+        job.status = JobStatus.VALIDATED
     progress.clear(job.pk)
     return job
 
+
+def _dry_run(job: ImportJob, spec: ImportSpec) -> tuple[Pass, str]:
+    actor = job.uploaded_by
+    kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
+    sheet = _open(kind, _read_stored(job.stored_name))
+    out, cells, writer = Pass(), Pass(), _RowsWriter()
+    try:
+        _report_progress(job, "validating", 0, sheet.total_rows)
+        for batch in _parse_rows(spec, sheet, out, cells):
+            writer.add(batch)
+            _check(spec, actor, batch, out, apply=False)
+            _report_progress(job, "validating", out.total, sheet.total_rows, sheet.fraction_read)
+    finally:
+        _close(sheet)
+    # The trailer: the cell errors stay errors at apply time (the file has not changed).
+    writer.add({"total": out.total, "errors": [(e.row, e.column, e.value, e.reason) for e in cells.errors],
+                "error_rows": sorted(cells.error_rows)})
+    return out, writer.save(job)
+
+
+def _end_early(job: ImportJob, status: str, message: str, *, audit: bool = False) -> None:
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATING).update(
+            status=status, message=message, updated_at=timezone.now())
+        if moved and audit:
+            audit_record(actor=job.uploaded_by, action=AuditAction.IMPORT_REJECTED, entity=job.entity,
+                         entity_id=job.pk, summary=f"{job.filename[:120]}：{message}"[:255], outcome="rejected")
+    job.refresh_from_db()
+    _discard_upload(job)
+    progress.clear(job.pk)
+
+
+# ---- confirm, cancel --------------------------------------------------------------------------
 
 @transaction.atomic
 def import_confirm(*, actor, job: ImportJob, only_valid: bool, background: bool = True) -> ImportJob:
@@ -255,7 +350,7 @@ def import_confirm(*, actor, job: ImportJob, only_valid: bool, background: bool 
         raise BusinessError(E.HAS_ERRORS)
     if job.valid_rows == 0:
         raise BusinessError(E.NOTHING_VALID)
-    job.only_valid = only_valid
+    job.only_valid = bool(job.error_rows) and only_valid
     job.status = JobStatus.QUEUED
     job.save(update_fields=["only_valid", "status", "updated_at"])
     if background:
@@ -267,14 +362,18 @@ def import_confirm(*, actor, job: ImportJob, only_valid: bool, background: bool 
 
 @transaction.atomic
 def import_cancel(*, actor, job: ImportJob) -> ImportJob:
+    """Drop a job that has not started writing: while validating or waiting for confirmation."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.uploaded_by_id != actor.pk or job.status != JobStatus.VALIDATED:
+    if job.uploaded_by_id != actor.pk or job.status not in (JobStatus.VALIDATING, JobStatus.VALIDATED):
         raise BusinessError(E.WRONG_STATE)
     job.status = JobStatus.CANCELLED
     job.save(update_fields=["status", "updated_at"])
     _discard_upload(job)
+    progress.clear(job.pk)
     return job
 
+
+# ---- apply ------------------------------------------------------------------------------------
 
 class _AbortImport(Exception):
     def __init__(self, result: Pass):
@@ -288,48 +387,65 @@ def import_apply(*, job_id) -> ImportJob:
     if job.status not in (JobStatus.QUEUED, JobStatus.IMPORTING):
         return job
     spec = get_spec(job.entity)
-    actor = job.uploaded_by
     job.status = JobStatus.IMPORTING
     job.save(update_fields=["status", "updated_at"])
     try:
         with transaction.atomic():
-            result = _run(job=job, spec=spec, actor=actor, apply=True)
-            if result.error_rows and not job.only_valid:
-                raise _AbortImport(result)
-            audit_record(actor=actor, action=AuditAction.IMPORT_APPLY, entity=job.entity, entity_id=job.pk,
-                         summary=(f"{job.filename[:100]}：新增 {result.result.created}，更新 {result.result.updated}，"
-                                  f"无变化 {result.result.unchanged}，跳过错误行 {len(result.error_rows)}"))
+            out = _apply_rows(job, spec)
+            if out.error_rows and not job.only_valid:
+                raise _AbortImport(out)
+            audit_record(actor=job.uploaded_by, action=AuditAction.IMPORT_APPLY, entity=job.entity,
+                         entity_id=job.pk,
+                         summary=(f"{job.filename[:100]}：新增 {out.result.created}，更新 {out.result.updated}，"
+                                  f"无变化 {out.result.unchanged}，跳过错误行 {len(out.error_rows)}"))
     except _AbortImport as exc:
         _finish(job, spec, exc.result, JobStatus.FAILED,
                 "导入时发现新的错误行（数据在校验后已变化），未写入任何数据。请下载错误报告修正后重新上传。")
         return job
-    except files.FileRejected as exc:
-        job.status, job.message = JobStatus.FAILED, exc.reason
+    except Exception:
+        logger.exception("import %s: apply failed", job.pk)
+        job.status, job.message = JobStatus.FAILED, INTERNAL_ERROR
         job.save(update_fields=["status", "message", "updated_at"])
+        _discard_upload(job)
+        progress.clear(job.pk)
         return job
-    _finish(job, spec, result, JobStatus.DONE, job.message)
-    _discard_upload(job)
+    _finish(job, spec, out, JobStatus.DONE, job.message)
     return job
 
 
-def _finish(job: ImportJob, spec: ImportSpec, result: Pass, status: str, message: str) -> None:
-    job.total_rows = result.total
-    job.error_rows = len(result.error_rows)
-    job.create_count, job.update_count = result.result.created, result.result.updated
-    job.unchanged_count = result.result.unchanged
-    _save_report(job, spec, result.errors)
+def _apply_rows(job: ImportJob, spec: ImportSpec) -> Pass:
+    out = Pass()
+    done = 0
+    _report_progress(job, "importing", 0, job.total_rows)
+    for item in _read_rows(job.stored_name):
+        if isinstance(item, dict):  # the trailer: totals and the cell errors found by the dry run
+            out.total = item["total"]
+            out.add_errors([RowError(*e) for e in item["errors"]])
+            out.error_rows.update(item["error_rows"])
+            break
+        _check(spec, job.uploaded_by, item, out, apply=True)
+        done += len(item)
+        _report_progress(job, "importing", done, job.total_rows - job.error_rows)
+    return out
+
+
+def _finish(job: ImportJob, spec: ImportSpec, out: Pass, status: str, message: str) -> None:
+    _record(job, out)
+    _save_report(job, spec, out.errors)
     job.status, job.message = status, message
     if status == JobStatus.DONE:
         job.applied_at = timezone.now()
     job.save()
+    _discard_upload(job)
     progress.clear(job.pk)
 
 
 def _discard_upload(job: ImportJob) -> None:
-    """Uploaded files hold identifiers: keep them only until the job is over."""
+    """Uploaded files and parsed rows hold identifiers: keep them only until the job is over."""
     if job.stored_name:
         default_storage.delete(job.stored_name)
         ImportJob.objects.filter(pk=job.pk).update(stored_name="")
+        job.stored_name = ""
 
 
 def import_run_now(*, actor, entity: str, filename: str, data: bytes, only_valid: bool = False) -> ImportJob:
@@ -337,8 +453,7 @@ def import_run_now(*, actor, entity: str, filename: str, data: bytes, only_valid
     job = import_upload(actor=actor, entity=entity, filename=filename, chunks=[data], background=False)
     if job.status == JobStatus.REJECTED:
         return job
-    import_validate(job_id=job.pk)
-    job.refresh_from_db()
+    job = import_validate(job_id=job.pk)
     if job.status != JobStatus.VALIDATED:
         return job
     try:

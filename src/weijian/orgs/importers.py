@@ -2,11 +2,19 @@
 
 from dataclasses import dataclass
 
+from weijian.accounts.access import institution_in_scope
 from weijian.core.errors import BusinessError
 from weijian.imports import parsers
 from weijian.imports.registry import ApplyResult, Column, ImportSpec, PreparedBatch, RowError
 from weijian.orgs import services
-from weijian.orgs.models import Division, DivisionLevel, Institution, InstitutionGrade, InstitutionType, Ownership
+from weijian.orgs.models import (
+    Division,
+    DivisionLevel,
+    Institution,
+    InstitutionGrade,
+    InstitutionType,
+    Ownership,
+)
 
 
 def _labels(choices) -> tuple[str, ...]:
@@ -71,16 +79,26 @@ def prepare_institutions(actor, rows) -> PreparedBatch:
 
 
 def _institution_changes(existing: Institution, row: InstitutionRow) -> dict:
-    return {f: getattr(row, f) for f in _INST_FIELDS if getattr(existing, f) != getattr(row, f)}
+    changes = {f: getattr(row, f) for f in _INST_FIELDS if f != "division" and getattr(existing, f) != getattr(row, f)}
+    if existing.division_id != row.division.pk:
+        changes["division"] = row.division
+    return changes
 
 
-def classify_institutions(actor, cleaned) -> ApplyResult:
-    existing = Institution.objects.in_bulk([r.uscc for r in cleaned], field_name="uscc")
+def _out_of_scope(number: int, row: InstitutionRow) -> RowError:
+    return RowError(number, _INST_HEADER["uscc"], row.uscc,
+                    "该统一社会信用代码已登记在您管辖范围以外的机构，不能通过导入修改")
+
+
+def classify_institutions(actor, valid) -> ApplyResult:
+    existing = Institution.objects.in_bulk([r.uscc for _, r in valid], field_name="uscc")
     result = ApplyResult()
-    for row in cleaned:
+    for number, row in valid:
         inst = existing.get(row.uscc)
         if inst is None:
             result.created += 1
+        elif not institution_in_scope(actor, inst):
+            result.errors.append(_out_of_scope(number, row))
         elif _institution_changes(inst, row):
             result.updated += 1
         else:
@@ -88,24 +106,29 @@ def classify_institutions(actor, cleaned) -> ApplyResult:
     return result
 
 
-def apply_institutions(actor, cleaned) -> ApplyResult:
-    existing = Institution.objects.in_bulk([r.uscc for r in cleaned], field_name="uscc")
+def apply_institutions(actor, valid) -> ApplyResult:
+    """Row by row through the audited services (institutions number in the hundreds, not the thousands)."""
+    existing = Institution.objects.in_bulk([r.uscc for _, r in valid], field_name="uscc")
     result = ApplyResult()
-    for row in cleaned:
+    for number, row in valid:
         inst = existing.get(row.uscc)
-        if inst is None:
-            created = services.institution_create(actor=actor, uscc=row.uscc, name=row.name, type=row.type,
-                                                  grade=row.grade, ownership=row.ownership, division=row.division)
-            if not row.is_active:
-                services.institution_deactivate(actor=actor, institution=created)
-            result.created += 1
-            continue
-        changes = _institution_changes(inst, row)
-        if not changes:
-            result.unchanged += 1
-            continue
-        services.institution_update(actor=actor, institution=inst, **changes)
-        result.updated += 1
+        try:
+            if inst is None:
+                created = services.institution_create(actor=actor, uscc=row.uscc, name=row.name, type=row.type,
+                                                      grade=row.grade, ownership=row.ownership,
+                                                      division=row.division)
+                if not row.is_active:
+                    services.institution_deactivate(actor=actor, institution=created)
+                result.created += 1
+            elif not institution_in_scope(actor, inst):
+                result.errors.append(_out_of_scope(number, row))
+            elif changes := _institution_changes(inst, row):
+                services.institution_update(actor=actor, institution=inst, **changes)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        except BusinessError as exc:
+            result.errors.append(_row_error(number, _INST_HEADER, row.__dict__, exc))
     return result
 
 
@@ -165,10 +188,10 @@ def prepare_divisions(actor, rows) -> PreparedBatch:
     return out
 
 
-def classify_divisions(actor, cleaned) -> ApplyResult:
-    existing = Division.objects.in_bulk([r.code for r in cleaned])
+def classify_divisions(actor, valid) -> ApplyResult:
+    existing = Division.objects.in_bulk([r.code for _, r in valid])
     result = ApplyResult()
-    for row in cleaned:
+    for _, row in valid:
         div = existing.get(row.code)
         if div is None:
             result.created += 1
@@ -179,19 +202,27 @@ def classify_divisions(actor, cleaned) -> ApplyResult:
     return result
 
 
-def apply_divisions(actor, cleaned) -> ApplyResult:
+def apply_divisions(actor, valid) -> ApplyResult:
+    """Parents first, so a file may hold a district and its townships in any order."""
     result = ApplyResult()
-    for row in sorted(cleaned, key=lambda r: LEVEL_ORDER[r.level]):
-        div = Division.objects.filter(pk=row.code).first()
-        if div is None:
-            parent = Division.objects.get(pk=row.parent_code) if row.parent_code else None
-            services.division_create(actor=actor, code=row.code, name=row.name, level=row.level, parent=parent)
-            result.created += 1
-        elif div.name != row.name:
-            services.division_update(actor=actor, division=div, name=row.name, is_active=div.is_active)
-            result.updated += 1
-        else:
-            result.unchanged += 1
+    for number, row in sorted(valid, key=lambda item: LEVEL_ORDER[item[1].level]):
+        try:
+            div = Division.objects.filter(pk=row.code).first()
+            if div is None:
+                parent = Division.objects.filter(pk=row.parent_code).first() if row.parent_code else None
+                if row.parent_code and parent is None:  # its row was refused: it was not created
+                    raise BusinessError(services.E.DIVISION_NOT_FOUND, "上级区划未能导入（其所在行有错误）",
+                                        field="parent")
+                services.division_create(actor=actor, code=row.code, name=row.name, level=row.level, parent=parent)
+                result.created += 1
+            elif div.name != row.name:
+                services.division_update(actor=actor, division=div, name=row.name, is_active=div.is_active)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        except BusinessError as exc:
+            values = {"code": row.code, "name": row.name, "level": row.level, "parent": row.parent_code}
+            result.errors.append(_row_error(number, _DIV_HEADER, values, exc))
     return result
 
 
@@ -203,5 +234,6 @@ DIVISION_IMPORT = ImportSpec(
     prepare=prepare_divisions,
     classify=classify_divisions,
     apply=apply_divisions,
-    notes=("以区划代码识别：已存在的区划仅更新名称。",),
+    notes=("以区划代码识别：已存在的区划仅更新名称。", "上级区划可以在同一文件中（顺序不限）。"),
+    batch_rows=100_000,  # one batch: a township's district may sit anywhere in the file
 )

@@ -6,7 +6,7 @@ from django.db.models import Count
 from weijian.accounts.access import can, scoped_queryset
 from weijian.audit.models import AuditEvent
 from weijian.imports.models import ImportJob
-from weijian.orgs.models import Division, Institution
+from weijian.orgs.models import Division, Institution, InstitutionType
 from weijian.workforce.models import Worker
 
 
@@ -45,8 +45,14 @@ def workers_by_profession(*, actor) -> list[dict]:
                 .annotate(n=Count("id")).order_by("profession"))
 
 
-def institutions_by_district(*, actor) -> list[dict]:
+def institutions_breakdown(*, actor) -> tuple[str, list[dict]]:
+    """City-wide users compare districts; a district or institution user sees its mix of types."""
     if not can(actor, "institution", "list"):
-        return []
-    return list(scoped_queryset(actor, Institution).filter(is_active=True).values("district__name")
-                .annotate(n=Count("id")).order_by("district__name"))
+        return "", []
+    qs = scoped_queryset(actor, Institution).filter(is_active=True)
+    if actor.scope == "city":
+        rows = qs.values("district__name").annotate(n=Count("id")).order_by("district__code")
+        return "district", [{"label": r["district__name"], "n": r["n"]} for r in rows]
+    labels = dict(InstitutionType.choices)
+    rows = qs.values("type").annotate(n=Count("id")).order_by("-n")
+    return "type", [{"label": str(labels.get(r["type"], r["type"])), "n": r["n"]} for r in rows]

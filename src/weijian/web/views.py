@@ -12,10 +12,11 @@ def home_view(request):
     professions = dict(Profession.choices)
     by_profession = [{"label": str(professions.get(r["profession"], r["profession"])), "n": r["n"]}
                      for r in selectors.workers_by_profession(actor=actor)]
-    by_district = [{"label": r["district__name"], "n": r["n"]} for r in selectors.institutions_by_district(actor=actor)]
+    breakdown, by_district = selectors.institutions_breakdown(actor=actor)
     return render(request, "web/home.html", {
         "title": _("首页"),
         "cards": selectors.dashboard_cards(actor=actor),
         "by_profession": by_profession,
         "by_district": by_district,
+        "breakdown_title": _("各区县在业机构数") if breakdown == "district" else _("在业机构类别构成"),
     })

@@ -1,8 +1,10 @@
 """How health workers are imported: columns, batch validation and bulk upsert via workforce services."""
 
+import datetime as dt
+
 from weijian.core.errors import BusinessError
 from weijian.imports import parsers
-from weijian.imports.registry import ApplyResult, Column, ImportSpec, PreparedBatch, RowError
+from weijian.imports.registry import ApplyResult, Column, ImportSpec, PreparedBatch, RowError, mask
 from weijian.orgs.selectors import institutions_by_uscc
 from weijian.workforce.models import Profession, Sex, TitleLevel, WorkerStatus
 from weijian.workforce.services import worker_bulk_plan, worker_bulk_upsert, worker_clean
@@ -34,9 +36,15 @@ COLUMNS = (
 _HEADER = {c.key: c.header for c in COLUMNS}
 
 
+def _shown(field: str | None, value) -> str:
+    shown = "" if value is None else str(value)
+    return mask(shown) if field == "id_number" and shown else shown
+
+
 def prepare(actor, rows) -> PreparedBatch:
     out = PreparedBatch()
     institutions = institutions_by_uscc(actor=actor, codes={r["institution"] for _, r in rows})
+    today = dt.date.today()
     for number, row in rows:
         try:
             data = worker_clean(
@@ -44,27 +52,29 @@ def prepare(actor, rows) -> PreparedBatch:
                 institution=institutions.get(row["institution"]), profession=row["profession"],
                 title_level=row.get("title_level") or "none", practising_since=row.get("practising_since"),
                 status=row.get("status") or "active", birth_date=row.get("birth_date"), sex=row.get("sex"),
+                today=today,
             )
         except BusinessError as exc:
-            column = _HEADER.get(exc.field, "")
-            value = row.get(exc.field)
-            shown = "" if value is None else str(value)
-            if exc.field == "id_number" and len(shown) > 8:
-                shown = shown[:4] + "*" * (len(shown) - 8) + shown[-4:]
-            out.errors.append(RowError(number, column, shown, exc.message))
+            out.errors.append(RowError(number, _HEADER.get(exc.field, ""), _shown(exc.field, row.get(exc.field)),
+                                       exc.message))
             continue
         out.valid.append((number, data))
     return out
 
 
-def classify(actor, cleaned) -> ApplyResult:
-    plan = worker_bulk_plan(actor=actor, rows=cleaned)
-    return ApplyResult(plan.created, plan.updated, plan.unchanged)
+def _result(valid, bulk) -> ApplyResult:
+    errors = [RowError(valid[position][0], _HEADER.get(exc.field, ""),
+                       _shown(exc.field, getattr(valid[position][1], exc.field or "", None)), exc.message)
+              for position, exc in bulk.refused]
+    return ApplyResult(bulk.created, bulk.updated, bulk.unchanged, errors)
 
 
-def apply(actor, cleaned) -> ApplyResult:
-    result = worker_bulk_upsert(actor=actor, rows=cleaned)
-    return ApplyResult(result.created, result.updated, result.unchanged)
+def classify(actor, valid) -> ApplyResult:
+    return _result(valid, worker_bulk_plan(actor=actor, rows=[data for _, data in valid]))
+
+
+def apply(actor, valid) -> ApplyResult:
+    return _result(valid, worker_bulk_upsert(actor=actor, rows=[data for _, data in valid]))
 
 
 WORKER_IMPORT = ImportSpec(
