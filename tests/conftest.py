@@ -94,9 +94,14 @@ def world(db) -> World:
 
 @pytest.fixture
 def client_for(client):
-    """client_for(user) -> a test client logged in as that user."""
+    """client_for(user) -> a test client logged in as that user (enrolled in TOTP when the role requires it,
+    as a real user would be after their first login)."""
+    import pyotp
 
     def make(user):
+        if user.totp_required and not user.totp_enabled:
+            secret = account_services.totp_new_secret()
+            account_services.totp_enrol(user=user, secret=secret, code=pyotp.TOTP(secret).now())
         client.force_login(user, backend="weijian.accounts.backends.LockoutModelBackend")
         return client
 
