@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from weijian.web.management.commands import serve
 
 
 def _command():
-    cmd = serve.Command(stdout=io.StringIO(), stderr=io.StringIO())
-    return cmd
+    return serve.Command(stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def _sleeper(pidfile: Path, ignore_term: bool = False) -> list[str]:
@@ -78,3 +79,53 @@ def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path,
     code = _command()._supervise([("web", _sleeper(stubborn, ignore_term=True))], "http://x/")
     assert code == 0
     assert _gone(stubborn)
+
+
+# ---- what `serve` starts ---------------------------------------------------------------------
+
+@pytest.fixture
+def started(monkeypatch):
+    """Capture what serve would run instead of running it."""
+    calls = []
+
+    def fake(self, commands, url, address=None):
+        calls.append((commands, url))
+        return 0
+
+    monkeypatch.setattr(serve.Command, "_supervise", fake)
+    return calls
+
+
+def test_serve_refuses_demo_secrets_outside_demo_mode(settings, started):
+    settings.DEBUG, settings.DEMO_MODE = False, False
+    with pytest.raises(CommandError, match="weijian.E001"):
+        call_command("serve", stdout=io.StringIO(), stderr=io.StringIO())
+    assert started == []
+
+
+def test_serve_runs_gunicorn_and_db_workers(settings, started):
+    settings.DEMO_MODE = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with pytest.raises(SystemExit) as exit_:
+        call_command("serve", host="0.0.0.0", port=8123, processes=3, job_workers=2,
+                     stdout=io.StringIO(), stderr=io.StringIO())
+    assert exit_.value.code == 0
+    (commands, url), = started
+    names = [name for name, _ in commands]
+    assert names == ["web", "jobs-1", "jobs-2"] and url == "http://0.0.0.0:8123/"
+    web = commands[0][1]
+    assert web[1:4] == ["-m", "gunicorn", "weijian.wsgi:application"]
+    assert web[web.index("--bind") + 1] == "0.0.0.0:8123" and web[web.index("--workers") + 1] == "3"
+    assert commands[1][1][-4:] == ["db_worker", "--no-reload", "--queue-name", "*"]
+
+
+def test_serve_with_redis_leaves_workers_to_rq(settings, started):
+    settings.DEMO_MODE = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/0"}}  # never connected to here
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("serve", stdout=out, stderr=io.StringIO())
+    (commands, _), = started
+    assert [name for name, _ in commands] == ["web"]
+    assert "rqworker" in out.getvalue()

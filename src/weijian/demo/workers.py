@@ -38,11 +38,11 @@ SMALL_PLACES = {"village_clinic", "private_clinic"}
 
 # Title level by years of practice: (upper bound in years, {title: weight}).
 TITLE_BY_YEARS = (
-    (2, {"none": 60, "junior": 40}),
-    (6, {"none": 5, "junior": 70, "intermediate": 25}),
-    (12, {"junior": 25, "intermediate": 65, "associate_senior": 10}),
-    (20, {"intermediate": 50, "associate_senior": 42, "senior": 8}),
-    (99, {"intermediate": 30, "associate_senior": 45, "senior": 25}),
+    (3, {"none": 60, "junior": 40}),
+    (8, {"none": 5, "junior": 80, "intermediate": 15}),
+    (15, {"junior": 45, "intermediate": 50, "associate_senior": 5}),
+    (25, {"junior": 12, "intermediate": 55, "associate_senior": 28, "senior": 5}),
+    (99, {"junior": 5, "intermediate": 40, "associate_senior": 38, "senior": 17}),
 )
 MALE_SHARE = {"nurse": 0.07, "doctor": 0.5}
 

@@ -1,12 +1,18 @@
+"""Reads of import jobs. Jobs are private to their uploader (see accounts.access SCOPE_RULES)."""
+
 from django.db.models import QuerySet
 
 from weijian.accounts.access import access_object, scoped_queryset
 from weijian.imports.models import ImportJob
 
 
-def import_job_list(*, actor, entity: str = "") -> QuerySet:
+def import_job_list(*, actor, entity: str = "", status: str = "") -> QuerySet:
     qs = scoped_queryset(actor, ImportJob, "list")
-    return qs.filter(entity=entity) if entity else qs
+    if entity:
+        qs = qs.filter(entity=entity)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
 
 
 def import_job_get(*, actor, pk) -> ImportJob:

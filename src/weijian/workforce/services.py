@@ -193,7 +193,7 @@ class BulkResult:
 
 
 COMPARED = ("name", "institution_id", "profession", "title_level", "practising_since", "status")
-_INSERTED = ("name", "id_number_encrypted", "id_number_index", "id_number_masked", "birth_date", "sex",
+_INSERTED = ("id", "name", "id_number_encrypted", "id_number_index", "id_number_masked", "birth_date", "sex",
              "institution_id", "profession", "title_level", "practising_since", "status", "created_at", "updated_at")
 _AUDITED = ("at", "actor_id", "actor_username", "actor_role", "address", "channel", "action", "entity",
             "entity_id", "summary", "before", "after", "outcome")
@@ -209,9 +209,11 @@ def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
 def _existing(actor, rows: list[WorkerData]):
     """Classify each row: (position, row, blind index, stored worker or None) for the rows that may be
     written, and the refused ones. The blind index is computed once per row (it is an HMAC)."""
+    from weijian.imports.bulk import field_in
+
     indexes = [id_number_index(row.id_number) for row in rows]
     found = {w.id_number_index: w for w in
-             Worker.objects.filter(id_number_index__in=indexes).select_related("institution")}
+             Worker.objects.filter(field_in("id_number_index", indexes)).select_related("institution")}
     usable, refused, seen = [], [], set()
     for position, (row, index) in enumerate(zip(rows, indexes, strict=True)):
         worker = found.get(index)
@@ -250,19 +252,24 @@ def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
     numbers are encrypted and blind-indexed as in `worker_create`; audit rows carry masked
     numbers only. Rows are written with multi-row INSERTs (see imports.bulk) for speed.
     """
-    from weijian.imports.bulk import insert_rows
+    from weijian.imports.bulk import insert_rows, reserve_ids
 
     require(actor, "worker", "import")
     usable, refused = _existing(actor, rows)
     result = BulkResult(refused=refused)
     now = timezone.now()
     event = (now, actor.pk, actor.username, actor.role, context.client_address(), context.channel())
+    ids = iter(reserve_ids(Worker, sum(1 for *_, worker in usable if worker is None)))
     to_create, to_update, events = [], [], []
     for _, row, index, worker in usable:
         if worker is None:
-            to_create.append((row.name, crypto.encrypt(row.id_number), index, mask_id_number(row.id_number),
-                              row.birth_date, row.sex, row.institution.pk, row.profession, row.title_level,
-                              row.practising_since, row.status, now, now))
+            pk, masked = next(ids), mask_id_number(row.id_number)
+            to_create.append((pk, row.name, crypto.encrypt(row.id_number), index, masked, row.birth_date, row.sex,
+                              row.institution.pk, row.profession, row.title_level, row.practising_since,
+                              row.status, now, now))
+            events.append((*event, AuditAction.CREATE, "worker", str(pk), f"导入新增 {row.name}"[:255], None,
+                           {"name": row.name, "institution_id": row.institution.pk, "id_number_masked": masked},
+                           "ok"))
             continue
         changes = _changed_fields(worker, row)
         if not changes:
@@ -275,14 +282,7 @@ def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
         events.append((*event, AuditAction.UPDATE, "worker", str(worker.pk), f"导入更新 {worker.name}"[:255],
                        {k: _json(old) for k, (old, _) in changes.items()},
                        {k: _json(new) for k, (_, new) in changes.items()}, "ok"))
-    if to_create:
-        insert_rows(Worker, _INSERTED, to_create)
-        created = dict(Worker.objects.filter(id_number_index__in=[r[2] for r in to_create])
-                       .values_list("id_number_index", "pk"))
-        for row in to_create:
-            name, index, masked, institution_id = row[0], row[2], row[3], row[6]
-            events.append((*event, AuditAction.CREATE, "worker", str(created[index]), f"导入新增 {name}"[:255],
-                           None, {"name": name, "institution_id": institution_id, "id_number_masked": masked}, "ok"))
+    insert_rows(Worker, _INSERTED, to_create)
     if to_update:
         Worker.objects.bulk_update(to_update, [*COMPARED, "updated_at"], batch_size=500)
     insert_rows(AuditEvent, _AUDITED, events)

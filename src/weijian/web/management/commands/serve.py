@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core import checks
+from django.core.management.base import CommandError
 
 from weijian.core.commands import WeijianCommand
 
@@ -29,8 +31,8 @@ def _listening(address: tuple[str, int]) -> bool:
         return False
 
 
-def uses_database_queue() -> bool:
-    return settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+def task_backend() -> str:
+    return settings.TASKS["default"]["BACKEND"]
 
 
 class Command(WeijianCommand):
@@ -44,8 +46,13 @@ class Command(WeijianCommand):
         parser.add_argument("--job-workers", type=int, default=1,
                             help="db_worker processes for background jobs (default 1; 0: none)")
         parser.add_argument("--access-log", action="store_true", help="log every request to stdout")
+        parser.add_argument("--forwarded-allow-ips", default="",
+                            help="addresses of the reverse proxy whose X-Forwarded-Proto is trusted "
+                                 "(gunicorn's default: 127.0.0.1,::1, or $FORWARDED_ALLOW_IPS)")
 
-    def handle(self, *args, host, port, processes, threads, job_workers, access_log, **options):
+    def handle(self, *args, host, port, processes, threads, job_workers, access_log, forwarded_allow_ips,
+               **options):
+        self._refuse_demo_secrets()
         if not (Path(settings.STATIC_ROOT) / "weijian").exists():
             self.stderr.write(self.style.WARNING(
                 "静态文件尚未收集：请先运行 `weijian collectstatic --noinput` (static files not collected)"))
@@ -54,16 +61,27 @@ class Command(WeijianCommand):
                "--graceful-timeout", "10", "--timeout", "120", "--log-level", "warning"]
         if access_log:
             web += ["--access-logfile", "-"]
+        if forwarded_allow_ips:
+            web += ["--forwarded-allow-ips", forwarded_allow_ips]
         commands = [("web", web)]
-        if uses_database_queue():
+        if task_backend() == "django_tasks_db.DatabaseBackend":
             commands += [(f"jobs-{n + 1}", [sys.executable, "-m", "weijian.cli", "db_worker", "--no-reload",
                                             "--queue-name", "*"])
                          for n in range(job_workers)]
-        else:
+        elif task_backend() == "django_tasks_rq.RQBackend":
             self.stdout.write(self.style.WARNING(
                 "任务队列为 Redis：请另行启动 RQ 进程 `weijian rqworker default`（可多台、多个）。\n"
                 "Task backend is Redis: start RQ workers separately with `weijian rqworker default`."))
         raise SystemExit(self._supervise(commands, f"http://{host}:{port}/", (host, port)))
+
+    @staticmethod
+    def _refuse_demo_secrets() -> None:
+        """Outside debug/demo mode, do not serve with the demo secret or derived field keys
+        (weijian.E001/E002 are deployment checks, which a plain start would not run)."""
+        problems = [m for m in checks.run_checks(include_deployment_checks=True)
+                    if m.is_serious() and (m.id or "").startswith("weijian.")]
+        if problems:
+            raise CommandError("拒绝启动 / refusing to start:\n" + "\n".join(f"  {m.id}: {m.msg}" for m in problems))
 
     def _supervise(self, commands, url, address: tuple[str, int] | None = None) -> int:
         """Run the children until one of them exits or we are told to stop; then stop them all."""
