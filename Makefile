@@ -54,13 +54,17 @@ lint:
 	$(RUN) lint-imports
 	$(RUN) python tools/project_lint.py
 
+# Developer checks run with the test settings (they carry throwaway secrets, so the
+# production-secrets system check passes without a configured deployment).
+DEV_SETTINGS := DJANGO_SETTINGS_MODULE=weijian.settings.test
+
 check:
-	$(RUN) python manage.py makemigrations --check --dry-run
-	$(RUN) python tools/check_messages.py
+	$(DEV_SETTINGS) $(RUN) python manage.py makemigrations --check --dry-run
+	$(DEV_SETTINGS) $(RUN) python tools/check_messages.py
 
 messages:
-	cd src/weijian && $(RUN) python ../../manage.py makemessages -l en --no-obsolete --ignore 'static/*'
-	cd src/weijian && $(RUN) python ../../manage.py compilemessages -l en
+	cd src/weijian && $(DEV_SETTINGS) $(RUN) python ../../manage.py makemessages -l en --no-obsolete --ignore 'static/*'
+	cd src/weijian && $(DEV_SETTINGS) $(RUN) python ../../manage.py compilemessages -l en
 
 test: setup lint check
 	$(RUN) pytest -q -m "not browser" $(PYTEST_ARGS)

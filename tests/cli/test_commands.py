@@ -143,7 +143,21 @@ def test_rotate_keys_as_user_is_audited_under_that_account(old_world, use_keys):
 
 # ---- generate-demo and demo ----------------------------------------------------------------
 
-def test_generate_demo_small_city_and_rerun(db):
+@pytest.fixture
+def demo_mode(settings):
+    settings.DEMO_MODE = True
+
+
+def test_demo_commands_refuse_outside_demo_mode(db, settings):
+    settings.DEMO_MODE, settings.DEBUG = False, False
+    with pytest.raises(CommandError, match="演示模式"):
+        run("generate_demo", workers=5)
+    with pytest.raises(CommandError, match="演示模式"):
+        run("demo", no_serve=True)
+    assert not User.objects.exists() and not Institution.objects.exists()
+
+
+def test_generate_demo_small_city_and_rerun(db, demo_mode):
     out = run("generate_demo", workers=60, institutions=25)
     assert "+25 institutions" in out and "+60 workers" in out and "+10 accounts" in out
     assert Worker.objects.count() == 60
@@ -151,7 +165,7 @@ def test_generate_demo_small_city_and_rerun(db):
     assert "+0 institutions" in out and "+0 workers (60 already present)" in out
 
 
-def test_demo_sets_up_and_prints_logins_without_serving(db, monkeypatch, tmp_path, settings):
+def test_demo_sets_up_and_prints_logins_without_serving(db, demo_mode, monkeypatch, tmp_path, settings):
     settings.STATIC_ROOT = tmp_path / "static"
     monkeypatch.setattr("weijian.web.management.commands.demo.generate_city",
                         functools.partial(generate_city, workers=30, institutions=25))

@@ -97,7 +97,9 @@ def started(monkeypatch):
 
 
 def test_serve_refuses_demo_secrets_outside_demo_mode(settings, started):
-    settings.DEBUG, settings.DEMO_MODE = False, False
+    from weijian.settings import env
+
+    settings.DEBUG, settings.DEMO_MODE, settings.SECRET_KEY = False, False, env.DEMO_SECRET
     with pytest.raises(CommandError, match="weijian.E001"):
         call_command("serve", stdout=io.StringIO(), stderr=io.StringIO())
     assert started == []

@@ -1,7 +1,7 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from weijian.core.forms import StyledForm
-from django.utils.translation import gettext_lazy as _
 
 
 class LoginForm(StyledForm):

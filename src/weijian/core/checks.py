@@ -4,7 +4,7 @@ from django.core.checks import Error, Tags, register
 from weijian.settings import env
 
 
-@register(Tags.security, deploy=True)
+@register(Tags.security)
 def production_secrets(app_configs, **kwargs):
     """Outside demo/debug the secret key and field keys must be set explicitly."""
     if settings.DEBUG or settings.DEMO_MODE:

@@ -96,9 +96,10 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     table, column = meta.db_table, meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [table, column, count])
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)", [sequence, count])
+            return cursor.fetchone()[0]
         if connection.vendor == "sqlite":
             # Writers hold the database lock from BEGIN IMMEDIATE (see settings), so nobody else
             # can take these numbers before we insert them. AUTOINCREMENT never reuses a number.
@@ -110,20 +111,27 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     raise NotImplementedError(f"reserve_ids: unsupported database {connection.vendor}")
 
 
+_SEPARATOR = "\x1f"  # ASCII unit separator: never part of a code, an index or a name
+
+
 class _AnyOf(Lookup):
-    """`column = ANY(%s)` with one array parameter: PostgreSQL plans it like IN, and the driver
-    sends one value instead of thousands of placeholders (which psycopg would parse each time)."""
+    """`column = ANY(string_to_array(%s, sep))`: thousands of text values as ONE parameter.
+
+    Django's psycopg cursor binds parameters client-side; 2,000 placeholders (or a 2,000-item
+    array) cost it ~40 ms per query, one joined string ~4 ms. PostgreSQL plans it like IN."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*params, list(self.rhs)]
+        return f"{lhs} = ANY(string_to_array(%s, %s))", [*params, _SEPARATOR.join(self.rhs), _SEPARATOR]
 
 
-def field_in(name: str, values: Sequence) -> Q | Lookup:
-    """A filter for `name IN values`, fast on both engines with thousands of values."""
-    if connection.vendor == "postgresql":
-        return _AnyOf(F(name), list(values))
-    return Q(**{f"{name}__in": list(values)})
+def field_in(name: str, values: Sequence[str]) -> Q | Lookup:
+    """A filter for `name IN values` on a text column, fast on both engines with thousands of values."""
+    values = list(values)
+    if connection.vendor == "postgresql" and values and all(
+            isinstance(v, str) and _SEPARATOR not in v for v in values):
+        return _AnyOf(F(name), values)
+    return Q(**{f"{name}__in": values})

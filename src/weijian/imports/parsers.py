@@ -7,6 +7,8 @@ from django.db import models
 
 
 def text(value) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -64,12 +64,19 @@ def template_xlsx(spec: ImportSpec) -> bytes:
 
 
 def error_report_xlsx(spec_title: str, errors: list[RowError]) -> bytes:
+    """One row per problem: 行号, 列, 值, 错误原因 (values are neutralised, ID numbers arrive masked)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误报告")
-    ws.append([f"{spec_title}导入错误报告：共 {len(errors)} 处错误。请按行号修正原文件后重新上传。"])
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCD", (8, 22, 30, 60), strict=True):
+        ws.column_dimensions[letter].width = width
     ws.append(["行号", "列", "值", "错误原因"])
     for error in errors:
         ws.append([error.row, error.column, neutralise(error.value), error.reason])
+    info = wb.create_sheet("说明")
+    info.append([f"{spec_title}导入错误报告：共 {len(errors)} 处错误。"])
+    info.append(["请按“行号”在原文件中找到对应行，按“错误原因”修正后重新上传。"])
+    info.append(["身份证号等敏感信息在本报告中已脱敏显示。"])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

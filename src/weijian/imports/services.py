@@ -198,13 +198,13 @@ def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) ->
         width, parsed, problems = len(values), {}, []
         for key, pos, header, parse, required, sensitive in plan:
             raw = values[pos] if pos is not None and pos < width else None
-            if raw is None or (raw.__class__ is str and not raw.strip()):
+            if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
                 if required:
                     problems.append(RowError(number, header, "", "必填项为空"))
                 else:
                     parsed[key] = None
                 continue
-            reason = files.formula_reason(raw) if looks_like_formula(raw) else None
+            reason = files.formula_reason(raw) if raw.__class__ is str and looks_like_formula(raw) else None
             if reason is None:
                 try:
                     parsed[key] = parse(raw) if parse else raw

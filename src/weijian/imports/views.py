@@ -101,7 +101,7 @@ def _attachment(filename: str, ascii_name: str) -> str:
 def upload_view(request, entity: str):
     spec = _spec_or_404(entity)
     require(request.user, entity, "import")
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

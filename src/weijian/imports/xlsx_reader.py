@@ -405,6 +405,7 @@ class SheetRows:
     def _cells(self, cells: list[tuple], columns: dict, attributes: dict) -> list:
         values: list = []
         col = -1
+        strings = self.strings
         for letters, rest, v, t, other in cells:
             if letters:
                 col = columns.get(letters)
@@ -414,10 +415,16 @@ class SheetRows:
                 ref = _CELL_REF.search(rest)
                 col = _column_index(ref.group(1).decode("ascii")) if ref else col + 1
             if t:
-                value = _text(t)
+                value = t.decode("utf-8") if b"&" not in t and b"\r" not in t else _text(t)
             elif v:
                 info = attributes.get(rest) or self._attributes(rest, attributes)
-                value = _value(_text(v), info[0], info[1], self.strings, self.date_styles, self.epoch)
+                if info[0] == "s":  # a shared string: the usual cell of Excel and WPS files
+                    try:
+                        value = strings[int(v)]
+                    except (ValueError, IndexError):
+                        raise XlsxError("Excel 文件内容格式错误（共享字符串缺失），可能已损坏") from None
+                else:
+                    value = _value(_text(v), info[0], info[1], strings, self.date_styles, self.epoch)
             elif other:
                 value = self._general_cell(other, attributes.get(rest) or self._attributes(rest, attributes))
                 if value is None:

@@ -2,6 +2,10 @@ import os
 
 os.environ.setdefault("WEIJIAN_DATA_DIR", "/tmp/weijian-test")
 os.environ.setdefault("WEIJIAN_DATABASE_URL", "sqlite:///:memory:")
+# Tests run with production checks on, so they carry their own (throwaway) secrets.
+os.environ.setdefault("WEIJIAN_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("WEIJIAN_FIELD_KEYS", "t1:dGVzdC1maWVsZC1rZXkhIQ==")  # 16 bytes, SM4
+os.environ.setdefault("WEIJIAN_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZXMhISE=")
 
 from weijian.settings.base import *  # noqa: E402,F403
 

@@ -223,6 +223,8 @@ def _existing(actor, rows: list[WorkerData]):
         elif worker is not None and not institution_in_scope(actor, worker.institution):
             refused.append((position, BusinessError(
                 E.ID_NUMBER_TAKEN, "该身份证号已在您管辖范围以外的机构登记，不能通过导入修改", field="id_number")))
+        elif worker is None and not row.institution.is_active:  # as worker_create
+            refused.append((position, BusinessError(E.INSTITUTION_CLOSED, field="institution")))
         else:
             usable.append((position, row, index, worker))
         seen.add(index)

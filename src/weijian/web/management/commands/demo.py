@@ -6,12 +6,12 @@ administrator accounts skip the mandatory two-factor enrolment; a banner on ever
 
 import time
 
-from django.conf import settings
 from django.core.management import call_command
 
 from weijian.core.commands import WeijianCommand
 from weijian.demo import city_exists, generate_city
 from weijian.demo.users import logins_table
+from weijian.web.management.commands.generate_demo import refuse_outside_demo_mode
 
 
 class Command(WeijianCommand):
@@ -24,10 +24,7 @@ class Command(WeijianCommand):
 
     def handle(self, *args, host, port, no_serve, **options):
         started = time.monotonic()
-        if not settings.DEMO_MODE:
-            self.stderr.write(self.style.WARNING(
-                "WEIJIAN_DEMO_MODE 未开启：委机关与三员演示账户登录后须先启用双因素认证。"
-                " (run through `weijian demo` to skip TOTP enrolment for demo accounts)"))
+        refuse_outside_demo_mode()
         self.stdout.write("1/4 数据库迁移 / migrating the database …")
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("2/4 收集静态文件 / collecting static files …")

@@ -1,13 +1,25 @@
 """`weijian generate-demo --workers N [--institutions M] [--seed S]`: build a synthetic city.
 
 Safe to run again: with the same arguments nothing changes; a bigger --workers adds workers.
+Only in demo mode (WEIJIAN_DEMO_MODE=1) or debug: the demo accounts have a published password.
 """
+
+from django.conf import settings
+from django.core.management.base import CommandError
 
 from weijian.core.commands import WeijianCommand
 from weijian.demo import generate_city
 from weijian.demo.generate import DEFAULT_SEED
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS
 from weijian.demo.workers import DEFAULT_WORKERS
+
+
+def refuse_outside_demo_mode() -> None:
+    """The demo city comes with accounts (administrators included) whose password is published:
+    never create them in a real deployment."""
+    if not (settings.DEMO_MODE or settings.DEBUG):
+        raise CommandError("演示数据只能在演示模式下生成（WEIJIAN_DEMO_MODE=1，`weijian demo` 会自动设置）。"
+                           " The demo city has accounts with a published password: demo mode only.")
 
 
 class Command(WeijianCommand):
@@ -20,9 +32,9 @@ class Command(WeijianCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same city)")
 
     def handle(self, *args, workers, institutions, seed, **options):
+        refuse_outside_demo_mode()
         if workers < 0 or institutions < 1:
-            self.stderr.write("--workers must be >= 0 and --institutions >= 1")
-            raise SystemExit(2)
+            raise CommandError("--workers must be >= 0 and --institutions >= 1")
         say = (lambda m: self.stdout.write(f"  {m}")) if options["verbosity"] else None
         summary = generate_city(workers=workers, institutions=institutions, seed=seed, progress=say)
         self.stdout.write(self.style.SUCCESS(

@@ -77,8 +77,8 @@ class Command(WeijianCommand):
     @staticmethod
     def _refuse_demo_secrets() -> None:
         """Outside debug/demo mode, do not serve with the demo secret or derived field keys
-        (weijian.E001/E002 are deployment checks, which a plain start would not run)."""
-        problems = [m for m in checks.run_checks(include_deployment_checks=True)
+        Gunicorn loads the WSGI app without running system checks, so serve runs ours first."""
+        problems = [m for m in checks.run_checks()
                     if m.is_serious() and (m.id or "").startswith("weijian.")]
         if problems:
             raise CommandError("拒绝启动 / refusing to start:\n" + "\n".join(f"  {m.id}: {m.msg}" for m in problems))
