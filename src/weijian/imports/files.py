@@ -79,11 +79,12 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def open_xlsx(source) -> Sheet:
-    """`source` is a path or a binary file object (the decrypted upload, kept in memory)."""
+def open_xlsx(source, *, header_only: bool = False) -> Sheet:
+    """`source` is a path or a binary file object (the decrypted upload, kept in memory).
+    `header_only`: the caller reads the header and perhaps the first row (the upload check)."""
     check_zip(source)
     try:
-        reader = SheetRows(source, max_inflated=MAX_UNCOMPRESSED_BYTES)
+        reader = SheetRows(source, max_inflated=MAX_UNCOMPRESSED_BYTES, header_only=header_only)
     except XlsxError as exc:
         raise FileRejected(str(exc)) from None
     rows = iter(reader)

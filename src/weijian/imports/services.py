@@ -15,8 +15,9 @@ import logging
 import pickle
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -84,7 +85,7 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
     sheet = None
     try:
         kind = files.sniff(data[:HEAD_BYTES], filename)
-        sheet = _open(kind, data)
+        sheet = _open(kind, data, header_only=True)
         files.check_headers(sheet.headers, spec.headers, [c.header for c in spec.columns if c.required])
         if next(sheet.rows, None) is None:
             raise files.FileRejected("文件中没有数据行（只有表头）")
@@ -113,9 +114,9 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
     return job
 
 
-def _open(kind: str, data: bytes) -> files.Sheet:
+def _open(kind: str, data: bytes, *, header_only: bool = False) -> files.Sheet:
     # The decrypted bytes stay in memory: no plaintext copy of the file is written to disk.
-    return files.open_xlsx(io.BytesIO(data)) if kind == "xlsx" else files.open_csv(data)
+    return files.open_xlsx(io.BytesIO(data), header_only=header_only) if kind == "xlsx" else files.open_csv(data)
 
 
 def _close(sheet: files.Sheet | None) -> None:
@@ -183,51 +184,89 @@ class Pass:
         self.error_rows.update(e.row for e in errors)
 
 
-def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) -> Iterator[list]:
+MEMO_LIMIT = 20_000  # distinct values remembered per column
+
+
+def _cell_reader(column) -> tuple[Callable[[Any], tuple[Any, str | None]], dict | None]:
+    """raw cell (not blank) -> (value, None) or (None, Chinese reason), and a memo for it.
+
+    Parsers are pure, so results are remembered per column for repeated text (choice labels,
+    codes, dates): most cells of a large file repeat. Sensitive columns (ID numbers) and columns
+    without a parser are never remembered."""
+    parse = column.parse
+
+    def read(raw):
+        if raw.__class__ is str and looks_like_formula(raw):
+            return None, files.formula_reason(raw)
+        if parse is None:
+            return raw, None
+        try:
+            return parse(raw), None
+        except ValueError as exc:
+            return None, str(exc)
+
+    return read, (None if column.sensitive or parse is None else {})
+
+
+def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) -> Iterator[list]:  # noqa: C901
     """Turn cells into values, column by column; yield batches of (row number, {key: value}).
-    Cell problems and duplicate keys become row errors, in `out` and in `cells` (for the apply step)."""
+    Cell problems and duplicate keys become row errors, in `out` and in `cells` (for the apply step).
+    This loop runs for every cell of the file: it is kept flat on purpose."""
     index = {h: i for i, h in enumerate(sheet.headers) if h}
-    plan = [(c.key, index.get(c.header), c.header, c.parse, c.required, c.sensitive) for c in spec.columns]
-    key_column = spec.column(spec.natural_key)
+    defaults = {c.key: None for c in spec.columns if index.get(c.header) is None}  # optional columns left out
+    plan = [(c.key, index[c.header], c.header, *_cell_reader(c), c.required, c.sensitive)
+            for c in spec.columns if index.get(c.header) is not None]
+    width = max((entry[1] for entry in plan), default=-1) + 1
+    natural_key, key_column = spec.natural_key, spec.column(spec.natural_key)
     seen: dict = {}
     batch: list = []
+    total = 0
     for number, values in sheet.rows:
-        out.total += 1
-        if out.total > files.MAX_ROWS:
+        total += 1
+        if total > files.MAX_ROWS:
             raise files.FileRejected(f"数据行超过 {files.MAX_ROWS} 行，请拆分后分批上传")
-        width, parsed, problems = len(values), {}, []
-        for key, pos, header, parse, required, sensitive in plan:
-            raw = values[pos] if pos is not None and pos < width else None
+        if len(values) < width:
+            values = values + [None] * (width - len(values))
+        parsed, problems = defaults.copy(), None
+        for key, pos, header, read, memo, required, sensitive in plan:
+            raw = values[pos]
             if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
                 if required:
+                    problems = problems or []
                     problems.append(RowError(number, header, "", "必填项为空"))
                 else:
                     parsed[key] = None
                 continue
-            reason = files.formula_reason(raw) if raw.__class__ is str and looks_like_formula(raw) else None
-            if reason is None:
-                try:
-                    parsed[key] = parse(raw) if parse else raw
-                    continue
-                except ValueError as exc:
-                    reason = str(exc)
-            shown = str(raw)
-            problems.append(RowError(number, header, mask(shown) if sensitive else shown, reason))
-        if not problems:
-            key = parsed.get(spec.natural_key)
-            if key in seen:
-                shown = mask(str(key)) if key_column.sensitive else str(key)
-                problems.append(RowError(number, key_column.header, shown, f"与第 {seen[key]} 行重复"))
+            if memo is not None and raw.__class__ is str:
+                hit = memo.get(raw)
+                if hit is None:
+                    hit = read(raw)
+                    if len(memo) < MEMO_LIMIT:
+                        memo[raw] = hit
             else:
-                seen[key] = number
+                hit = read(raw)
+            if hit[1] is None:
+                parsed[key] = hit[0]
+                continue
+            shown = str(raw)
+            problems = problems or []
+            problems.append(RowError(number, header, mask(shown) if sensitive else shown, hit[1]))
+        if problems is None:
+            key = parsed.get(natural_key)
+            first = seen.setdefault(key, number)
+            if first != number:
+                shown = mask(str(key)) if key_column.sensitive else str(key)
+                problems = [RowError(number, key_column.header, shown, f"与第 {first} 行重复")]
         if problems:
             out.add_errors(problems)
             cells.add_errors(problems)
             continue
         batch.append((number, parsed))
         if len(batch) >= spec.batch_rows:
+            out.total = total
             yield batch
             batch = []
+    out.total = total
     if batch:
         yield batch
 

@@ -15,6 +15,7 @@ inflate (zip bombs that lie about their size) and return what openpyxl returns w
 ``"=" + formula`` for formula cells, so the formula check sees them.
 """
 
+import codecs
 import datetime as dt
 import posixpath
 import re
@@ -33,36 +34,37 @@ CHUNK = 1024 * 1024
 BUILTIN_DATE_IDS = {i for i, f in BUILTIN_FORMATS.items() if is_date_format(f)} | set(range(27, 37)) | set(
     range(50, 59))
 
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # any namespace prefix (<x:f>), for the rarely used patterns
-_FORMULA = re.compile(rb"<" + _P + rb"f\b[^>]*?(?:/>|>(.*?)</" + _P + rb"f>)", re.S)
-_VALUE = re.compile(rb"<" + _P + rb"v\b[^>]*?(?:/>|>(.*?)</" + _P + rb"v>)", re.S)
-_TEXT = re.compile(rb"<" + _P + rb"t\b[^>]*?(?:/>|>(.*?)</" + _P + rb"t>)", re.S)
-_PHONETIC = re.compile(rb"<" + _P + rb"rPh\b.*?</" + _P + rb"rPh>", re.S)
+_P = r"(?:[A-Za-z_][\w.-]*:)?"  # any namespace prefix (<x:f>), for the rarely used patterns
+_FORMULA = re.compile(r"<" + _P + r"f\b[^>]*?(?:/>|>(.*?)</" + _P + r"f>)", re.S)
+_VALUE = re.compile(r"<" + _P + r"v\b[^>]*?(?:/>|>(.*?)</" + _P + r"v>)", re.S)
+_TEXT = re.compile(r"<" + _P + r"t\b[^>]*?(?:/>|>(.*?)</" + _P + r"t>)", re.S)
+_PHONETIC = re.compile(r"<" + _P + r"rPh\b.*?</" + _P + r"rPh>", re.S)
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?(worksheet|sst)[\s>/]")
-_DIMENSION = re.compile(rb"<" + _P + rb"dimension\b[^>]*?\bref=[\"']([^\"']*)[\"']")
-_ROW_NUMBER = re.compile(rb"\br\s*=\s*[\"'](\d+)[\"']")
-_CELL_REF = re.compile(rb"\br\s*=\s*[\"']([A-Z]{1,3})\d*[\"']")
-_TYPE = re.compile(rb"\bt\s*=\s*[\"']([^\"']*)[\"']")
-_STYLE = re.compile(rb"\bs\s*=\s*[\"'](\d+)[\"']")
-_ATTRIBUTES = rb"((?:\s+[\w:.-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*"
+_DIMENSION = re.compile(r"<" + _P + r"dimension\b[^>]*?\bref=[\"']([^\"']*)[\"']")
+_ROW_NUMBER = re.compile(r"\br\s*=\s*[\"'](\d+)[\"']")
+_CELL_REF = re.compile(r"\br\s*=\s*[\"']([A-Z]{1,3})\d*[\"']")
+_TYPE = re.compile(r"\bt\s*=\s*[\"']([^\"']*)[\"']")
+_STYLE = re.compile(r"\bs\s*=\s*[\"'](\d+)[\"']")
 
 
 @lru_cache(maxsize=8)
-def _cell_pattern(prefix: bytes) -> re.Pattern:
-    """A cell: column letters, the other attributes, then the common contents captured directly
-    (<v>text</v>, <is><t>text</t></is>), or anything else for the general path."""
+def _cell_pattern(prefix: str) -> re.Pattern:
+    """A row's opening tag (groups 1-2: "row", its attributes) or a cell: column letters, the other
+    attributes, then the common contents captured directly (<v>text</v>, <is><t>text</t></is>), or
+    anything else for the general path. One findall per chunk walks every row and cell."""
     p = re.escape(prefix)
     return re.compile(
-        rb"<" + p + rb"c(?:\s+r=\"([A-Z]{1,3})\d*\")?" + _ATTRIBUTES + rb"(?:/>|>(?:"
-        rb"<" + p + rb"v>([^<]*)</" + p + rb"v>"
-        rb"|<" + p + rb"is><" + p + rb"t>([^<]*)</" + p + rb"t></" + p + rb"is>"
-        rb"|(.*?))</" + p + rb"c>)", re.S)
+        r"<" + p + r"(row)\b([^>]*)>|"
+        r"<" + p + r"c(?=[\s/>])(?: r=\"([A-Z]{1,3})\d*\")?([^>]*?)(?:/>|>(?:"
+        r"<" + p + r"v>([^<]*)</" + p + r"v>"
+        r"|<" + p + r"is><" + p + r"t>([^<]*)</" + p + r"t></" + p + r"is>"
+        r"|(.*?))</" + p + r"c>)", re.S)
 
 
 @lru_cache(maxsize=8)
-def _shared_pattern(prefix: bytes) -> re.Pattern:
+def _shared_pattern(prefix: str) -> re.Pattern:
     p = re.escape(prefix)
-    return re.compile(rb"<" + p + rb"si(?:/>|>(.*?)</" + p + rb"si>)", re.S)
+    return re.compile(r"<" + p + r"si(?:/>|>(.*?)</" + p + r"si>)", re.S)
 
 
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
@@ -100,17 +102,24 @@ def _entity(match: re.Match) -> str:
         raise XlsxError("Excel 文件内容格式错误，可能已损坏") from None
 
 
-def _text(raw: bytes) -> str:
-    """Element text as an XML parser would give it: UTF-8, entities expanded, CRLF -> LF."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise XlsxError("Excel 文件内容编码错误，可能已损坏") from None
+def _text(text: str) -> str:
+    """Element text as an XML parser would give it: entities expanded, CRLF -> LF."""
     if "&" in text:
         text = _ENTITY.sub(_entity, text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _decoded(chunks: Iterator[bytes]) -> Iterator[str]:
+    """UTF-8 text of a part, chunk by chunk (a character split between chunks waits for the next)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in chunks:
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise XlsxError("Excel 文件内容编码错误，可能已损坏") from None
 
 
 class _Budget:
@@ -136,10 +145,11 @@ def _chunks(zf: zipfile.ZipFile, name: str, budget: _Budget | None) -> Iterator[
         raise XlsxError("Excel 文件无法解压，可能已损坏") from None
 
 
-def _plain_prefix(zf: zipfile.ZipFile, name: str, budget: _Budget) -> bytes | None:
-    """The namespace prefix of the part's root (b"" or b"x:") when the part is plain UTF-8 markup
+def _plain_prefix(zf: zipfile.ZipFile, name: str, budget: _Budget, *, whole: bool = True) -> str | None:
+    """The namespace prefix of the part's root ("" or "x:") when the part is plain UTF-8 markup
     without comments, CDATA, DTDs or processing instructions beyond the XML declaration, so that
-    the fast path reads it exactly; None otherwise. Also enforces the inflation budget."""
+    the fast path reads it exactly; None otherwise. Also enforces the inflation budget. With
+    `whole=False` only the first chunk is looked at: enough to read the header row."""
     first, tail, questions, plain, prefix = True, b"", 0, True, None
     for chunk in _chunks(zf, name, budget):
         if first:
@@ -149,11 +159,13 @@ def _plain_prefix(zf: zipfile.ZipFile, name: str, budget: _Budget) -> bytes | No
                     b"encoding" in declaration and b"utf-8" not in declaration):
                 plain = False
             root = _ROOT.search(chunk, 0, 4096)
-            prefix = (root.group(1) or b"") if root else None
+            prefix = (root.group(1) or b"").decode("ascii") if root else None
         if b"<!" in tail + chunk[:1] or b"<!" in chunk:
             plain = False
         questions += chunk.count(b"<?") + (1 if tail == b"<" and chunk.startswith(b"?") else 0)
         tail = chunk[-1:]
+        if not whole:
+            break
     return prefix if plain and questions <= 1 else None
 
 
@@ -234,24 +246,24 @@ def _date_styles(zf: zipfile.ZipFile, budget: _Budget) -> set[int]:
 
 # ---- shared strings ---------------------------------------------------------------------------
 
-def _rich_text(inner: bytes) -> str:
+def _rich_text(inner: str) -> str:
     """The visible text of an <si>/<is>: every <t>, run by run, without phonetic guides."""
-    if inner.startswith(b"<t>") and inner.endswith(b"</t>") and inner.count(b"<") == 2:
+    if inner.startswith("<t>") and inner.endswith("</t>") and inner.count("<") == 2:
         return _text(inner[3:-4])
-    if b"rPh" in inner:
-        inner = _PHONETIC.sub(b"", inner)
+    if "rPh" in inner:
+        inner = _PHONETIC.sub("", inner)
     return "".join(_text(t) for t in _TEXT.findall(inner))
 
 
-def _stream_matches(zf: zipfile.ZipFile, name: str, pattern: re.Pattern) -> Iterator[bytes]:
+def _stream_matches(zf: zipfile.ZipFile, name: str, pattern: re.Pattern) -> Iterator[str]:
     """Group 1 of each complete match across chunk boundaries (an unfinished one waits for more)."""
-    pending = b""
-    for chunk in _chunks(zf, name, None):
+    pending = ""
+    for chunk in _decoded(_chunks(zf, name, None)):
         buffer = pending + chunk if pending else chunk
         end = 0
         for match in pattern.finditer(buffer):
             end = match.end()
-            yield match.group(1) or b""
+            yield match.group(1) or ""
         pending = buffer[end:]
 
 
@@ -332,10 +344,21 @@ def _formula(text: str | None) -> str:
 
 # ---- the worksheet ----------------------------------------------------------------------------
 
+class _RowState:
+    """Where the fast path stands between chunks: the row being read and the caches."""
+
+    def __init__(self):
+        self.number = 0
+        self.values: list = []
+        self.col = -1
+        self.columns: dict[str, int] = {}
+        self.attributes: dict[str, tuple[str, int]] = {}  # ' s="1" t="s"' -> ("s", 1)
+
+
 class SheetRows:
     """Iterate (row number, [cell values]) over the first worksheet; `dimension_rows` once started."""
 
-    def __init__(self, source, *, max_inflated: int):
+    def __init__(self, source, *, max_inflated: int, header_only: bool = False):
         try:
             self.zf = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError):
@@ -348,7 +371,7 @@ class SheetRows:
             self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
             self.date_styles = _date_styles(self.zf, budget)
             self.strings = _shared_strings(self.zf, budget)
-            self.prefix = _plain_prefix(self.zf, self.sheet_path, budget)
+            self.prefix = _plain_prefix(self.zf, self.sheet_path, budget, whole=not header_only)
         except BaseException:
             self.zf.close()
             raise
@@ -372,50 +395,50 @@ class SheetRows:
         self.dimension_rows = int(last) if last.isdigit() else None
 
     def _fast_rows(self) -> Iterator[tuple[int, list]]:
-        """Cut the sheet at closing </row> tags (C-speed bytes operations), then read each row's cells."""
-        cell_pattern = _cell_pattern(self.prefix)
-        opening, closing = b"<" + self.prefix + b"row", b"</" + self.prefix + b"row>"
-        columns: dict[bytes, int] = {}
-        attributes: dict[bytes, tuple[str, int]] = {}  # b' s="1" t="s"' -> ("s", 1): a few distinct ones
-        row_number = 0
-        pending = b""
-        for chunk in self._sheet_chunks():
+        """Cut the sheet after its last complete row in each chunk, then walk rows and cells with
+        one compiled pattern (C speed); Python touches each cell once."""
+        pattern = _cell_pattern(self.prefix)
+        closing = "</" + self.prefix + "row>"
+        state = _RowState()
+        pending = ""
+        for chunk in _decoded(self._sheet_chunks()):
             buffer = pending + chunk if pending else chunk
-            if row_number == 0 and self.dimension_rows is None and (found := _DIMENSION.search(buffer)):
-                self._dimension(found.group(1).decode("ascii", "replace"))
+            if state.number == 0 and self.dimension_rows is None and (found := _DIMENSION.search(buffer)):
+                self._dimension(found.group(1))
             cut = buffer.rfind(closing)
             if cut == -1:
                 pending = buffer
                 continue
             cut += len(closing)
-            pieces, pending = buffer[:cut].split(closing), buffer[cut:]
-            for piece in pieces[:-1]:  # each piece ends with one whole row; self-closing rows hold no cells
-                start = piece.rfind(opening)
-                head_end = piece.find(b">", start)
-                if start == -1 or head_end == -1:
-                    raise XlsxError("Excel 文件内容格式错误，可能已损坏")
-                found = _ROW_NUMBER.search(piece, start, head_end)
-                row_number = int(found.group(1)) if found else row_number + 1
-                values = self._cells(cell_pattern.findall(piece, head_end + 1), columns, attributes)
-                if values:
-                    yield row_number, values
-        if re.search(rb"<" + re.escape(self.prefix) + rb"row\b[^>]*(?<!/)>", pending):  # a row never closed
+            complete, pending = buffer[:cut], buffer[cut:]
+            # Entities and carriage returns are rare: a chunk without them needs no unescaping.
+            plain = "&" not in complete and "\r" not in complete
+            yield from self._walk(pattern.findall(complete), state, plain)
+        if re.search(r"<" + re.escape(self.prefix) + r"row\b[^>]*(?<!/)>", pending):  # a row never closed
             raise XlsxError("Excel 文件内容格式错误，可能已损坏")
+        if state.values:
+            yield state.number, state.values
 
-    def _cells(self, cells: list[tuple], columns: dict, attributes: dict) -> list:
-        values: list = []
-        col = -1
-        strings = self.strings
-        for letters, rest, v, t, other in cells:
+    def _walk(self, matches: list[tuple], state: "_RowState", plain: bool) -> Iterator[tuple[int, list]]:
+        strings, columns, attributes = self.strings, state.columns, state.attributes
+        values, col = state.values, state.col
+        for is_row, row_attributes, letters, rest, v, t, other in matches:
+            if is_row:
+                if values:
+                    yield state.number, values
+                found = _ROW_NUMBER.search(row_attributes) if row_attributes else None
+                state.number = int(found.group(1)) if found else state.number + 1
+                values, col = [], -1
+                continue
             if letters:
                 col = columns.get(letters)
                 if col is None:
-                    col = columns[letters] = _column_index(letters.decode("ascii"))
+                    col = columns[letters] = _column_index(letters)
             else:
                 ref = _CELL_REF.search(rest)
-                col = _column_index(ref.group(1).decode("ascii")) if ref else col + 1
+                col = _column_index(ref.group(1)) if ref else col + 1
             if t:
-                value = t.decode("utf-8") if b"&" not in t and b"\r" not in t else _text(t)
+                value = t if plain else _text(t)
             elif v:
                 info = attributes.get(rest) or self._attributes(rest, attributes)
                 if info[0] == "s":  # a shared string: the usual cell of Excel and WPS files
@@ -424,7 +447,8 @@ class SheetRows:
                     except (ValueError, IndexError):
                         raise XlsxError("Excel 文件内容格式错误（共享字符串缺失），可能已损坏") from None
                 else:
-                    value = _value(_text(v), info[0], info[1], strings, self.date_styles, self.epoch)
+                    value = _value(v if plain else _text(v), info[0], info[1], strings, self.date_styles,
+                                   self.epoch)
             elif other:
                 value = self._general_cell(other, attributes.get(rest) or self._attributes(rest, attributes))
                 if value is None:
@@ -439,22 +463,22 @@ class SheetRows:
                 values.append(value)
             else:
                 values[col] = value
-        return values
+        state.values, state.col = values, col
 
     @staticmethod
-    def _attributes(rest: bytes, cache: dict) -> tuple[str, int]:
+    def _attributes(rest: str, cache: dict) -> tuple[str, int]:
         kind, style = _TYPE.search(rest), _STYLE.search(rest)
-        info = cache[rest] = (kind.group(1).decode("ascii", "replace") if kind else "n",
+        info = cache[rest] = (kind.group(1) if kind else "n",
                               int(style.group(1)) if style else -1)
         return info
 
-    def _general_cell(self, inner: bytes, info: tuple[str, int]):
+    def _general_cell(self, inner: str, info: tuple[str, int]):
         formula = _FORMULA.search(inner)
         if formula is not None:
             return _formula(_text(formula.group(1)) if formula.group(1) else None)
         kind, style = info
         if kind == "inlineStr":
-            return _rich_text(inner[inner.find(b">") + 1:inner.rfind(b"<")]) if b"<" in inner else None
+            return _rich_text(inner[inner.find(">") + 1:inner.rfind("<")]) if "<" in inner else None
         found = _VALUE.search(inner)
         if found is None or found.group(1) is None:
             return None

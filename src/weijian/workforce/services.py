@@ -209,11 +209,12 @@ def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
 def _existing(actor, rows: list[WorkerData]):
     """Classify each row: (position, row, blind index, stored worker or None) for the rows that may be
     written, and the refused ones. The blind index is computed once per row (it is an HMAC)."""
-    from weijian.imports.bulk import field_in
+    from weijian.imports.bulk import field_in, index_lookups
 
     indexes = [id_number_index(row.id_number) for row in rows]
-    found = {w.id_number_index: w for w in
-             Worker.objects.filter(field_in("id_number_index", indexes)).select_related("institution")}
+    with index_lookups():
+        found = {w.id_number_index: w for w in
+                 Worker.objects.filter(field_in("id_number_index", indexes)).select_related("institution")}
     usable, refused, seen = [], [], set()
     for position, (row, index) in enumerate(zip(rows, indexes, strict=True)):
         worker = found.get(index)
@@ -261,17 +262,18 @@ def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
     result = BulkResult(refused=refused)
     now = timezone.now()
     event = (now, actor.pk, actor.username, actor.role, context.client_address(), context.channel())
-    ids = iter(reserve_ids(Worker, sum(1 for *_, worker in usable if worker is None)))
+    new_rows = [(row, index) for _, row, index, worker in usable if worker is None]
+    ids = reserve_ids(Worker, len(new_rows))
     to_create, to_update, events = [], [], []
-    for _, row, index, worker in usable:
+    for pk, (row, index) in zip(ids, new_rows, strict=True):
+        masked, institution_id = mask_id_number(row.id_number), row.institution.pk
+        to_create.append((pk, row.name, crypto.encrypt(row.id_number), index, masked, row.birth_date, row.sex,
+                          institution_id, row.profession, row.title_level, row.practising_since, row.status,
+                          now, now))
+        events.append((*event, AuditAction.CREATE, "worker", str(pk), f"导入新增 {row.name}"[:255], None,
+                       {"name": row.name, "institution_id": institution_id, "id_number_masked": masked}, "ok"))
+    for _, row, _index, worker in usable:
         if worker is None:
-            pk, masked = next(ids), mask_id_number(row.id_number)
-            to_create.append((pk, row.name, crypto.encrypt(row.id_number), index, masked, row.birth_date, row.sex,
-                              row.institution.pk, row.profession, row.title_level, row.practising_since,
-                              row.status, now, now))
-            events.append((*event, AuditAction.CREATE, "worker", str(pk), f"导入新增 {row.name}"[:255], None,
-                           {"name": row.name, "institution_id": row.institution.pk, "id_number_masked": masked},
-                           "ok"))
             continue
         changes = _changed_fields(worker, row)
         if not changes:
