@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.roles import ROLE_SCOPE, Role, Scope
@@ -48,7 +49,7 @@ class UserCreateForm(_PasswordPair):
 
 class PasswordResetForm(_PasswordPair):
     password = forms.CharField(label=_("新密码"), strip=False,
-                               help_text=_("%(rule)s 用户下次登录时须自行修改。") % {"rule": PASSWORD_HELP},
+                               help_text=format_lazy("{} {}", PASSWORD_HELP, _("用户下次登录时须自行修改。")),
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from weijian.accounts.access import MODEL_ENTITY, require
@@ -37,20 +37,20 @@ def _outcome(event) -> str:
 
 class AuditEventListView(ScopedListPage):
     entity = "audit"
-    title = _l("审计日志")
+    title = gettext_lazy("审计日志")
     export_name = "audit-log"
     default_sort = "-at"
     columns = (
-        Col(_l("时间"), lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), sort="at", link=True),
-        Col(_l("操作人"), lambda e: e.actor_username or "—", sort="actor_username"),
-        Col(_l("角色"), _role),
-        Col(_l("操作"), lambda e: e.get_action_display(), sort="action"),
-        Col(_l("对象类型"), _entity, sort="entity"),
-        Col(_l("对象标识"), lambda e: e.entity_id),
-        Col(_l("摘要"), lambda e: e.summary),
-        Col(_l("结果"), _outcome, sort="outcome"),
-        Col(_l("来源地址"), lambda e: e.address),
-        Col(_l("渠道"), lambda e: e.channel),
+        Col(gettext_lazy("时间"), lambda e: timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), sort="at", link=True),
+        Col(gettext_lazy("操作人"), lambda e: e.actor_username or "—", sort="actor_username"),
+        Col(gettext_lazy("角色"), _role),
+        Col(gettext_lazy("操作"), lambda e: e.get_action_display(), sort="action"),
+        Col(gettext_lazy("对象类型"), _entity, sort="entity"),
+        Col(gettext_lazy("对象标识"), lambda e: e.entity_id),
+        Col(gettext_lazy("摘要"), lambda e: e.summary),
+        Col(gettext_lazy("结果"), _outcome, sort="outcome"),
+        Col(gettext_lazy("来源地址"), lambda e: e.address),
+        Col(gettext_lazy("渠道"), lambda e: e.channel),
     )
 
     def filter_form(self, data):
@@ -93,7 +93,7 @@ def audit_event_detail_view(request, pk: int):
     require(request.user, "audit", "view")
     event = get_or_404(selectors.audit_event_get, actor=request.user, pk=pk)
     return render(request, "audit/event_detail.html", {
-        "title": _l("审计事件"), "event": event, "rows": _changes(event),
+        "title": gettext_lazy("审计事件"), "event": event, "rows": _changes(event),
         "role_label": _role(event), "entity_label": _entity(event), "outcome_label": _outcome(event),
         "has_before": bool(event.before), "has_after": bool(event.after),
     })

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -52,19 +52,19 @@ def _count(job: ImportJob, value: int) -> str:
 
 class ImportJobListView(ScopedListPage):
     entity = "import-job"
-    title = _l("数据导入")
+    title = gettext_lazy("数据导入")
     filter_form = JobFilterForm
     default_sort = "-created_at"
     columns = (
-        Col(_l("文件名"), lambda j: j.filename, link=True),
-        Col(_l("导入对象"), lambda j: _entity_title(j.entity), sort="entity"),
-        Col(_l("状态"), lambda j: j.get_status_display(), sort="status"),
-        Col(_l("数据行"), lambda j: _count(j, j.total_rows), sort="total_rows"),
-        Col(_l("新增"), lambda j: _count(j, j.create_count)),
-        Col(_l("更新"), lambda j: _count(j, j.update_count)),
-        Col(_l("无变化"), lambda j: _count(j, j.unchanged_count)),
-        Col(_l("错误行"), lambda j: _count(j, j.error_rows), sort="error_rows"),
-        Col(_l("上传时间"), lambda j: timezone.localtime(j.created_at).strftime("%Y-%m-%d %H:%M"),
+        Col(gettext_lazy("文件名"), lambda j: j.filename, link=True),
+        Col(gettext_lazy("导入对象"), lambda j: _entity_title(j.entity), sort="entity"),
+        Col(gettext_lazy("状态"), lambda j: j.get_status_display(), sort="status"),
+        Col(gettext_lazy("数据行"), lambda j: _count(j, j.total_rows), sort="total_rows"),
+        Col(gettext_lazy("新增"), lambda j: _count(j, j.create_count)),
+        Col(gettext_lazy("更新"), lambda j: _count(j, j.update_count)),
+        Col(gettext_lazy("无变化"), lambda j: _count(j, j.unchanged_count)),
+        Col(gettext_lazy("错误行"), lambda j: _count(j, j.error_rows), sort="error_rows"),
+        Col(gettext_lazy("上传时间"), lambda j: timezone.localtime(j.created_at).strftime("%Y-%m-%d %H:%M"),
             sort="created_at"),
     )
 

@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from weijian.accounts.access import can, require
@@ -27,16 +27,16 @@ from weijian.orgs.models import DivisionLevel
 
 class DivisionListView(ScopedListPage):
     entity = "division"
-    title = _l("行政区划")
+    title = gettext_lazy("行政区划")
     export_name = "divisions"
     filter_form = DivisionFilterForm
     default_sort = "code"
     columns = (
-        Col(_l("区划代码"), lambda d: d.code, sort="code"),
-        Col(_l("名称"), lambda d: d.name, sort="name"),
-        Col(_l("级别"), lambda d: d.get_level_display(), sort="level"),
-        Col(_l("上级区划"), lambda d: d.parent.name if d.parent else ""),
-        Col(_l("状态"), lambda d: _("有效") if d.is_active else _("已撤销")),
+        Col(gettext_lazy("区划代码"), lambda d: d.code, sort="code"),
+        Col(gettext_lazy("名称"), lambda d: d.name, sort="name"),
+        Col(gettext_lazy("级别"), lambda d: d.get_level_display(), sort="level"),
+        Col(gettext_lazy("上级区划"), lambda d: d.parent.name if d.parent else ""),
+        Col(gettext_lazy("状态"), lambda d: _("有效") if d.is_active else _("已撤销")),
     )
 
     def get_queryset(self, request, filters):
@@ -133,18 +133,18 @@ def division_delete_view(request, code: str):
 
 class InstitutionListView(ScopedListPage):
     entity = "institution"
-    title = _l("医疗卫生机构")
+    title = gettext_lazy("医疗卫生机构")
     export_name = "institutions"
     default_sort = "name"
     columns = (
-        Col(_l("机构名称"), lambda i: i.name, sort="name", link=True),
-        Col(_l("统一社会信用代码"), lambda i: i.uscc, sort="uscc"),
-        Col(_l("机构类别"), lambda i: display(i, "type"), sort="type"),
-        Col(_l("等级"), lambda i: display(i, "grade"), sort="grade"),
-        Col(_l("经济类型"), lambda i: display(i, "ownership")),
-        Col(_l("所属区县"), lambda i: i.district.name, sort="district__code"),
-        Col(_l("所在区划"), lambda i: i.division.name),
-        Col(_l("状态"), lambda i: _("在业") if i.is_active else _("已停用"), sort="is_active"),
+        Col(gettext_lazy("机构名称"), lambda i: i.name, sort="name", link=True),
+        Col(gettext_lazy("统一社会信用代码"), lambda i: i.uscc, sort="uscc"),
+        Col(gettext_lazy("机构类别"), lambda i: display(i, "type"), sort="type"),
+        Col(gettext_lazy("等级"), lambda i: display(i, "grade"), sort="grade"),
+        Col(gettext_lazy("经济类型"), lambda i: display(i, "ownership")),
+        Col(gettext_lazy("所属区县"), lambda i: i.district.name, sort="district__code"),
+        Col(gettext_lazy("所在区划"), lambda i: i.division.name),
+        Col(gettext_lazy("状态"), lambda i: _("在业") if i.is_active else _("已停用"), sort="is_active"),
     )
 
     def filter_form(self, data):

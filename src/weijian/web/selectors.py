@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import can, scoped_queryset
 from weijian.audit.models import AuditEvent
@@ -13,27 +14,27 @@ from weijian.workforce.models import Worker
 def dashboard_cards(*, actor) -> list[dict]:
     cards = []
     if can(actor, "division", "list"):
-        cards.append({"label": "行政区划", "value": scoped_queryset(actor, Division).count(), "icon": "bi-map",
+        cards.append({"label": _("行政区划"), "value": scoped_queryset(actor, Division).count(), "icon": "bi-map",
                       "url": "orgs:division-list"})
     if can(actor, "institution", "list"):
         qs = scoped_queryset(actor, Institution)
-        cards.append({"label": "在业机构", "value": qs.filter(is_active=True).count(), "icon": "bi-building",
+        cards.append({"label": _("在业机构"), "value": qs.filter(is_active=True).count(), "icon": "bi-building",
                       "url": "orgs:institution-list"})
     if can(actor, "worker", "list"):
         qs = scoped_queryset(actor, Worker)
-        cards.append({"label": "在岗卫生人员", "value": qs.filter(status="active").count(), "icon": "bi-people",
+        cards.append({"label": _("在岗卫生人员"), "value": qs.filter(status="active").count(), "icon": "bi-people",
                       "url": "workforce:worker-list"})
-        cards.append({"label": "中级及以上职称", "value": qs.filter(
+        cards.append({"label": _("中级及以上职称"), "value": qs.filter(
             status="active", title_level__in=["intermediate", "associate_senior", "senior"]).count(),
             "icon": "bi-mortarboard", "url": "workforce:worker-list"})
     if can(actor, "import-job", "list"):
-        cards.append({"label": "我的导入任务", "value": scoped_queryset(actor, ImportJob).count(),
+        cards.append({"label": _("我的导入任务"), "value": scoped_queryset(actor, ImportJob).count(),
                       "icon": "bi-upload", "url": "imports:job-list"})
     if can(actor, "audit", "list"):
-        cards.append({"label": "审计事件", "value": scoped_queryset(actor, AuditEvent).count(),
+        cards.append({"label": _("审计事件"), "value": scoped_queryset(actor, AuditEvent).count(),
                       "icon": "bi-journal-check", "url": "audit:event-list"})
     if can(actor, "account", "list"):
-        cards.append({"label": "账户", "value": scoped_queryset(actor, get_user_model()).count(),
+        cards.append({"label": _("账户"), "value": scoped_queryset(actor, get_user_model()).count(),
                       "icon": "bi-person-gear", "url": "accounts:user-list"})
     return cards
 

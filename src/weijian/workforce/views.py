@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -32,20 +32,20 @@ def _iso(day) -> str:
 
 class WorkerListView(ScopedListPage):
     entity = "worker"
-    title = _l("卫生人员")
+    title = gettext_lazy("卫生人员")
     export_name = "workers"
     default_sort = "name"
     columns = (
-        Col(_l("姓名"), lambda w: w.name, sort="name", link=True),
-        Col(_l("身份证号"), lambda w: w.id_number_masked),
-        Col(_l("性别"), lambda w: display(w, "sex")),
-        Col(_l("出生日期"), lambda w: _iso(w.birth_date), sort="birth_date"),
-        Col(_l("所在机构"), lambda w: w.institution.name, sort="institution__name"),
-        Col(_l("所属区县"), lambda w: w.institution.district.name, sort="institution__district__code"),
-        Col(_l("职业类别"), lambda w: display(w, "profession"), sort="profession"),
-        Col(_l("职称级别"), lambda w: display(w, "title_level"), sort="title_level"),
-        Col(_l("执业起始日期"), lambda w: _iso(w.practising_since), sort="practising_since"),
-        Col(_l("状态"), lambda w: display(w, "status"), sort="status"),
+        Col(gettext_lazy("姓名"), lambda w: w.name, sort="name", link=True),
+        Col(gettext_lazy("身份证号"), lambda w: w.id_number_masked),
+        Col(gettext_lazy("性别"), lambda w: display(w, "sex")),
+        Col(gettext_lazy("出生日期"), lambda w: _iso(w.birth_date), sort="birth_date"),
+        Col(gettext_lazy("所在机构"), lambda w: w.institution.name, sort="institution__name"),
+        Col(gettext_lazy("所属区县"), lambda w: w.institution.district.name, sort="institution__district__code"),
+        Col(gettext_lazy("职业类别"), lambda w: display(w, "profession"), sort="profession"),
+        Col(gettext_lazy("职称级别"), lambda w: display(w, "title_level"), sort="title_level"),
+        Col(gettext_lazy("执业起始日期"), lambda w: _iso(w.practising_since), sort="practising_since"),
+        Col(gettext_lazy("状态"), lambda w: display(w, "status"), sort="status"),
     )
 
     @property
