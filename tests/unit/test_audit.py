@@ -37,3 +37,12 @@ def test_audit_snapshots_never_hold_encrypted_or_index_fields(world):
     assert "id_number_encrypted" not in created.after
     assert "id_number_index" not in created.after
     assert created.after["id_number_masked"].count("*") == 10
+
+
+def test_audit_address_ignores_forged_x_real_ip_unless_trusted(world, client_for, settings):
+    client = client_for(world.user("institution_a1"))
+    client.get("/orgs/institutions/?export=csv", HTTP_X_REAL_IP="203.0.113.9")
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("id").address == "127.0.0.1"
+    settings.TRUST_X_REAL_IP = True
+    client.get("/orgs/institutions/?export=csv", HTTP_X_REAL_IP="203.0.113.9")
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).latest("id").address == "203.0.113.9"

@@ -7,6 +7,8 @@ for background work; read only by `audit.services`.
 import contextlib
 from contextvars import ContextVar
 
+from django.conf import settings
+
 _client_address: ContextVar[str] = ContextVar("client_address", default="")
 _channel: ContextVar[str] = ContextVar("channel", default="system")
 
@@ -35,8 +37,11 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Behind a real web server, REMOTE_ADDR is the proxy; it must pass X-Real-IP.
-        address = request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+        # Behind a reverse proxy REMOTE_ADDR is the proxy, which passes the client in X-Real-IP;
+        # the header is trusted only when the deployment says so (WEIJIAN_TRUST_X_REAL_IP).
+        address = request.META.get("REMOTE_ADDR", "")
+        if settings.TRUST_X_REAL_IP:
+            address = request.META.get("HTTP_X_REAL_IP") or address
         name = "api" if request.path.startswith("/api/") else "web"
         with request_origin(address=address, channel_name=name):
             return self.get_response(request)

@@ -15,9 +15,7 @@ import logging
 import pickle
 import uuid
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -30,18 +28,17 @@ from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core import crypto
 from weijian.core.errors import BusinessError
-from weijian.core.spreadsheets import looks_like_formula
 from weijian.core.tasks import enqueue_on_commit
 from weijian.imports import files, progress
 from weijian.imports.errors import ImportErrorCode as E
 from weijian.imports.models import ImportJob, JobStatus
-from weijian.imports.registry import ApplyResult, ImportSpec, RowError, get_spec, mask
+from weijian.imports.parsing import Pass, close_sheet, open_sheet, parsed_batches
+from weijian.imports.registry import ImportSpec, RowError, get_spec
 from weijian.imports.reports import error_report_xlsx
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_ERRORS = 200
-MAX_REPORTED_ERRORS = 100_000  # error rows are all counted; the report lists this many problems
 HEAD_BYTES = 8192
 ROWS_SUFFIX = ".rows.enc"
 INTERNAL_ERROR = "处理文件时发生内部错误，未写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
@@ -85,14 +82,14 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
     sheet = None
     try:
         kind = files.sniff(data[:HEAD_BYTES], filename)
-        sheet = _open(kind, data, header_only=True)
+        sheet = open_sheet(kind, data, header_only=True)
         files.check_headers(sheet.headers, spec.headers, [c.header for c in spec.columns if c.required])
         if next(sheet.rows, None) is None:
             raise files.FileRejected("文件中没有数据行（只有表头）")
     except files.FileRejected as exc:
         return _reject(actor=actor, entity=entity, filename=filename, size=size, sha=sha, reason=exc.reason)
     finally:
-        _close(sheet)
+        close_sheet(sheet)
 
     stored = default_storage.save(f"imports/{uuid.uuid4().hex}.{kind}.enc",
                                   ContentFile(crypto.encrypt_bytes(data)))
@@ -112,17 +109,6 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
 
         enqueue_on_commit(import_validate_job, str(job.pk))
     return job
-
-
-def _open(kind: str, data: bytes, *, header_only: bool = False) -> files.Sheet:
-    # The decrypted bytes stay in memory: no plaintext copy of the file is written to disk.
-    return files.open_xlsx(io.BytesIO(data), header_only=header_only) if kind == "xlsx" else files.open_csv(data)
-
-
-def _close(sheet: files.Sheet | None) -> None:
-    close = getattr(sheet.rows, "close", None) if sheet is not None else None
-    if close:
-        close()
 
 
 def _read_stored(name: str) -> bytes:
@@ -170,107 +156,6 @@ def _read_rows(name: str) -> Iterator:
 
 # ---- reading and checking rows ----------------------------------------------------------------
 
-@dataclass
-class Pass:
-    total: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    error_rows: set[int] = field(default_factory=set)
-    result: ApplyResult = field(default_factory=ApplyResult)
-
-    def add_errors(self, errors: list[RowError]) -> None:
-        room = MAX_REPORTED_ERRORS - len(self.errors)
-        if room > 0:
-            self.errors.extend(errors[:room])
-        self.error_rows.update(e.row for e in errors)
-
-
-MEMO_LIMIT = 20_000  # distinct values remembered per column
-
-
-def _cell_reader(column) -> tuple[Callable[[Any], tuple[Any, str | None]], dict | None]:
-    """raw cell (not blank) -> (value, None) or (None, Chinese reason), and a memo for it.
-
-    Parsers are pure, so results are remembered per column for repeated text (choice labels,
-    codes, dates): most cells of a large file repeat. Sensitive columns (ID numbers) and columns
-    without a parser are never remembered."""
-    parse = column.parse
-
-    def read(raw):
-        if raw.__class__ is str and looks_like_formula(raw):
-            return None, files.formula_reason(raw)
-        if parse is None:
-            return raw, None
-        try:
-            return parse(raw), None
-        except ValueError as exc:
-            return None, str(exc)
-
-    return read, (None if column.sensitive or parse is None else {})
-
-
-def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) -> Iterator[list]:  # noqa: C901
-    """Turn cells into values, column by column; yield batches of (row number, {key: value}).
-    Cell problems and duplicate keys become row errors, in `out` and in `cells` (for the apply step).
-    This loop runs for every cell of the file: it is kept flat on purpose."""
-    index = {h: i for i, h in enumerate(sheet.headers) if h}
-    defaults = {c.key: None for c in spec.columns if index.get(c.header) is None}  # optional columns left out
-    plan = [(c.key, index[c.header], c.header, *_cell_reader(c), c.required, c.sensitive)
-            for c in spec.columns if index.get(c.header) is not None]
-    width = max((entry[1] for entry in plan), default=-1) + 1
-    natural_key, key_column = spec.natural_key, spec.column(spec.natural_key)
-    seen: dict = {}
-    batch: list = []
-    total = 0
-    for number, values in sheet.rows:
-        total += 1
-        if total > files.MAX_ROWS:
-            raise files.FileRejected(f"数据行超过 {files.MAX_ROWS} 行，请拆分后分批上传")
-        if len(values) < width:
-            values = values + [None] * (width - len(values))
-        parsed, problems = defaults.copy(), None
-        for key, pos, header, read, memo, required, sensitive in plan:
-            raw = values[pos]
-            if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
-                if required:
-                    problems = problems or []
-                    problems.append(RowError(number, header, "", "必填项为空"))
-                else:
-                    parsed[key] = None
-                continue
-            if memo is not None and raw.__class__ is str:
-                hit = memo.get(raw)
-                if hit is None:
-                    hit = read(raw)
-                    if len(memo) < MEMO_LIMIT:
-                        memo[raw] = hit
-            else:
-                hit = read(raw)
-            if hit[1] is None:
-                parsed[key] = hit[0]
-                continue
-            shown = str(raw)
-            problems = problems or []
-            problems.append(RowError(number, header, mask(shown) if sensitive else shown, hit[1]))
-        if problems is None:
-            key = parsed.get(natural_key)
-            first = seen.setdefault(key, number)
-            if first != number:
-                shown = mask(str(key)) if key_column.sensitive else str(key)
-                problems = [RowError(number, key_column.header, shown, f"与第 {first} 行重复")]
-        if problems:
-            out.add_errors(problems)
-            cells.add_errors(problems)
-            continue
-        batch.append((number, parsed))
-        if len(batch) >= spec.batch_rows:
-            out.total = total
-            yield batch
-            batch = []
-    out.total = total
-    if batch:
-        yield batch
-
-
 def _check(spec: ImportSpec, actor, batch: list, out: Pass, *, apply: bool) -> None:
     """The domain's checks for one batch, then its plan (dry run) or its writes (apply)."""
     prepared = spec.prepare(actor, batch)
@@ -284,10 +169,7 @@ def _check(spec: ImportSpec, actor, batch: list, out: Pass, *, apply: bool) -> N
     out.result.unchanged += step.unchanged
 
 
-def _report_progress(job: ImportJob, phase: str, done: int, total: int | None, fraction=None) -> None:
-    if total is None and fraction is not None:
-        share = fraction()
-        total = max(done, round(done / share)) if share > 0.02 else None
+def _report_progress(job: ImportJob, phase: str, done: int, total: int | None) -> None:
     progress.report(job.pk, phase=phase, done=done, total=total)
 
 
@@ -348,16 +230,12 @@ def import_validate(*, job_id) -> ImportJob:
 def _dry_run(job: ImportJob, spec: ImportSpec) -> tuple[Pass, str]:
     actor = job.uploaded_by
     kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
-    sheet = _open(kind, _read_stored(job.stored_name))
     out, cells, writer = Pass(), Pass(), _RowsWriter()
-    try:
-        _report_progress(job, "validating", 0, sheet.total_rows)
-        for batch in _parse_rows(spec, sheet, out, cells):
-            writer.add(batch)
-            _check(spec, actor, batch, out, apply=False)
-            _report_progress(job, "validating", out.total, sheet.total_rows, sheet.fraction_read)
-    finally:
-        _close(sheet)
+    _report_progress(job, "validating", 0, None)
+    for batch, total_estimate in parsed_batches(spec, kind, _read_stored(job.stored_name), out, cells):
+        writer.add(batch)
+        _check(spec, actor, batch, out, apply=False)
+        _report_progress(job, "validating", out.total, total_estimate)
     # The trailer: the cell errors stay errors at apply time (the file has not changed).
     writer.add({"total": out.total, "errors": [(e.row, e.column, e.value, e.reason) for e in cells.errors],
                 "error_rows": sorted(cells.error_rows)})

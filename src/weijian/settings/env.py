@@ -58,3 +58,5 @@ IMPORT_MAX_BYTES = _int("WEIJIAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Demo mode relaxes nothing about scopes; it only lets demo users skip the TOTP enrolment.
 DEMO_MODE = _bool("WEIJIAN_DEMO_MODE", False)
 SECURE_COOKIES = _bool("WEIJIAN_SECURE_COOKIES", False)
+# Only behind a reverse proxy that sets X-Real-IP itself; otherwise clients could forge the audited address.
+TRUST_X_REAL_IP = _bool("WEIJIAN_TRUST_X_REAL_IP", False)
