@@ -6,8 +6,9 @@
 Generates a synthetic .xlsx (valid GB 11643 ID numbers, a set of institutions), then for each
 engine runs, in a child process: a fresh database, migrate, an institution registry and a
 commission information-centre user, and times the whole pipeline a user waits for (upload
-checks + dry run + apply). The child measures its own peak RSS. Goal: >= 5,000 rows/s on
-each engine and <= 500 MB peak memory. The last line printed is one JSON object.
+checks + dry run + apply). The child measures its own peak RSS plus that of the parser process
+it forks. Goal: >= 5,000 rows/s on each engine and <= 500 MB peak memory. The last line
+printed is one JSON object.
 """
 
 import argparse
@@ -125,7 +126,10 @@ def child(engine: str, xlsx: Path) -> dict:
     encrypted = Worker.objects.values_list("id_number_encrypted", flat=True).first()
     if not encrypted.startswith("v1$"):
         raise SystemExit(f"{engine}: ID numbers are not encrypted")
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    # Kilobytes on Linux. Large files are parsed in a forked child during the dry run (see
+    # imports.parsing): count its peak too, as if both peaks were held at once (an upper bound).
+    peak_kb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+               + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return {"engine": engine, "vendor": connection.vendor, "rows": workers, "seconds": round(elapsed, 2),
             "rows_per_s": round(workers / elapsed), "peak_mb": round(peak_kb / 1024), "audit_rows": audits,
             "phases": phases}
@@ -230,7 +234,8 @@ def main() -> None:
     summary.update(goal_rows_per_s=GOAL_ROWS_PER_S, goal_peak_mb=GOAL_PEAK_MB)
     met = all(summary.get(f"{e}_rows_per_s", 0) >= GOAL_ROWS_PER_S and summary.get(f"{e}_peak_mb", 1e9)
               <= GOAL_PEAK_MB for e in engines if f"{e}_rows_per_s" in summary)
-    summary["goal_met"] = met
+    # The goal is stated for 100,000 rows; a --quick run is dominated by fixed costs (a smoke test).
+    summary["goal_met"] = met if rows >= 100_000 else None
     print(json.dumps(summary, ensure_ascii=False))
 
 

@@ -278,3 +278,17 @@ def test_another_user_cannot_confirm_my_job(world):
     with pytest.raises(BusinessError) as exc:
         services.import_confirm(actor=world.user("commission_info"), job=job, only_valid=False, background=False)
     assert exc.value.code == ImportErrorCode.WRONG_STATE
+
+
+def test_an_uploader_who_lost_the_right_to_import_gets_nothing_written(world):
+    from weijian.accounts.models import User
+    from weijian.imports.services import NO_LONGER_ALLOWED
+
+    actor = world.user("institution_a1")
+    job = upload(actor, xlsx([worker_row(world.inst_a1, 姓名="停用后")]))
+    services.import_confirm(actor=actor, job=job, only_valid=False, background=False)
+    User.objects.filter(pk=actor.pk).update(is_active=False)
+    job = services.import_apply(job_id=job.pk)
+    assert job.status == JobStatus.FAILED and job.message == NO_LONGER_ALLOWED
+    assert not Worker.objects.filter(name="停用后").exists()
+    assert not job.stored_name

@@ -46,7 +46,7 @@ def test_dry_run_by_default_prints_counts_and_errors_and_writes_nothing(files):
 
 
 def test_apply_writes(files):
-    out = run("worker", str(files["good"]), "--as-user", "institution_a1", "--apply")
+    out = run("workers", str(files["good"]), "--as-user", "institution_a1", "--apply")  # plural, as in the docs
     assert "导入完成（共 2 行）：已新增 2、已更新 0、无变化 0、错误 0 行" in out
     assert names() == ["命令乙", "命令甲"]
     out = run("worker", str(files["good"]), "--as-user", "institution_a1", "--apply")

@@ -108,11 +108,17 @@ def test_there_is_no_superuser(db):
 
 def test_production_refuses_demo_secrets(settings):
     from weijian.core.checks import production_secrets
+    from weijian.settings import env
 
     settings.DEBUG = False
     settings.DEMO_MODE = False
+    assert production_secrets(None) == []  # the test settings carry explicit secrets
+    settings.SECRET_KEY = env.DEMO_SECRET
+    settings.FIELD_ENCRYPTION = {**settings.FIELD_ENCRYPTION, "keys": ""}
     ids = {e.id for e in production_secrets(None)}
-    assert {"weijian.E001", "weijian.E002"} <= ids
+    assert ids == {"weijian.E001", "weijian.E002"}
+    settings.DEMO_MODE = True
+    assert production_secrets(None) == []
 
 
 def test_system_admin_cannot_grant_roles(world):

@@ -136,7 +136,10 @@ def open_csv(data: bytes) -> Sheet:
     if not text.strip():
         raise FileRejected("文件为空")
     reader = csv.reader(io.StringIO(text, newline=""))
-    headers = [_clean_header(v) for v in next(reader, [])]
+    try:
+        headers = [_clean_header(v) for v in next(reader, [])]
+    except csv.Error:
+        raise FileRejected("CSV 文件格式错误（第 1 行），请检查引号是否成对") from None
     total = text.count("\n")
 
     def iterate():

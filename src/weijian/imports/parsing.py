@@ -33,6 +33,8 @@ def close_sheet(sheet: files.Sheet | None) -> None:
 
 @dataclass
 class Pass:
+    """What one pass over the rows found: rows read, row errors (the report), counts."""
+
     total: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_rows: set[int] = field(default_factory=set)

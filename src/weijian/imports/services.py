@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -42,6 +43,7 @@ PREVIEW_ERRORS = 200
 HEAD_BYTES = 8192
 ROWS_SUFFIX = ".rows.enc"
 INTERNAL_ERROR = "处理文件时发生内部错误，未写入任何数据。请稍后重试；如仍失败，请联系系统管理员。"
+NO_LONGER_ALLOWED = "您的账户已无权导入此类数据（角色或数据范围已变更），未写入任何数据。"
 
 
 # ---- upload -----------------------------------------------------------------------------------
@@ -205,6 +207,9 @@ def import_validate(*, job_id) -> ImportJob:
     except files.FileRejected as exc:
         _end_early(job, JobStatus.REJECTED, exc.reason, audit=True)
         return job
+    except PermissionDenied:
+        _end_early(job, JobStatus.FAILED, NO_LONGER_ALLOWED)
+        return job
     except Exception:
         logger.exception("import %s: dry run failed", job.pk)
         _end_early(job, JobStatus.FAILED, INTERNAL_ERROR)
@@ -229,6 +234,7 @@ def import_validate(*, job_id) -> ImportJob:
 
 def _dry_run(job: ImportJob, spec: ImportSpec) -> tuple[Pass, str]:
     actor = job.uploaded_by
+    require(actor, job.entity, "import")
     kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
     out, cells, writer = Pass(), Pass(), _RowsWriter()
     _report_progress(job, "validating", 0, None)
@@ -319,9 +325,11 @@ def import_apply(*, job_id) -> ImportJob:
         _finish(job, spec, exc.result, JobStatus.FAILED,
                 "导入时发现新的错误行（数据在校验后已变化），未写入任何数据。请下载错误报告修正后重新上传。")
         return job
-    except Exception:
-        logger.exception("import %s: apply failed", job.pk)
-        job.status, job.message = JobStatus.FAILED, INTERNAL_ERROR
+    except Exception as exc:
+        if not isinstance(exc, PermissionDenied):
+            logger.exception("import %s: apply failed", job.pk)
+        job.status = JobStatus.FAILED
+        job.message = NO_LONGER_ALLOWED if isinstance(exc, PermissionDenied) else INTERNAL_ERROR
         job.save(update_fields=["status", "message", "updated_at"])
         _discard_upload(job)
         progress.clear(job.pk)
@@ -331,6 +339,7 @@ def import_apply(*, job_id) -> ImportJob:
 
 
 def _apply_rows(job: ImportJob, spec: ImportSpec) -> Pass:
+    require(job.uploaded_by, job.entity, "import")  # still allowed? (role, scope or account may have changed)
     out = Pass()
     done = 0
     _report_progress(job, "importing", 0, job.total_rows)

@@ -16,6 +16,7 @@ from weijian.imports.registry import all_specs
 
 SHOWN_ERRORS = 20
 CHUNK = 1024 * 1024
+ALIASES = {"workers": "worker", "institutions": "institution", "divisions": "division"}  # as the docs write them
 
 
 def _chunks(path: Path):
@@ -36,6 +37,7 @@ class Command(WeijianCommand):
         parser.add_argument("--only-valid", action="store_true", help="文件有错误行时，仅导入有效行")
 
     def handle(self, *args, entity, file, only_valid, **options):
+        entity = ALIASES.get(entity, entity)
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")
