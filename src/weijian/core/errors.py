@@ -20,7 +20,8 @@ class ErrorCode(StrEnum):
 class BusinessError(Exception):
     def __init__(self, code: ErrorCode, message: str | None = None, *, field: str | None = None, **extra):
         self.code = code
-        self.message = message or code.message
+        # Rendered now, in the request's language; stored reasons (import reports) stay plain text.
+        self.message = str(message or code.message)
         self.field = field
         self.extra = extra
         super().__init__(self.message)

@@ -9,6 +9,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from weijian.core.spreadsheets import looks_like_formula
 from weijian.imports.xlsx_reader import SheetRows, XlsxError
 
@@ -37,18 +39,18 @@ class Sheet:
 def sniff(head: bytes, filename: str) -> str:
     name = filename.lower()
     if not head:
-        raise FileRejected("文件为空")
+        raise FileRejected(_("文件为空"))
     if name.endswith((".xlsx", ".xlsm")):
         if not head.startswith(b"PK\x03\x04"):
-            raise FileRejected("文件不是有效的 Excel（.xlsx）文件，可能是改了扩展名的其他文件")
+            raise FileRejected(_("文件不是有效的 Excel（.xlsx）文件，可能是改了扩展名的其他文件"))
         return "xlsx"
     if name.endswith(".csv"):
         if b"\x00" in head[:4096]:
-            raise FileRejected("CSV 文件含有二进制内容，请另存为 UTF-8 或 GB18030 编码的 CSV")
+            raise FileRejected(_("CSV 文件含有二进制内容，请另存为 UTF-8 或 GB18030 编码的 CSV"))
         return "csv"
     if name.endswith(".xls"):
-        raise FileRejected("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx")
-    raise FileRejected("仅支持 .xlsx 或 .csv 文件")
+        raise FileRejected(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx"))
+    raise FileRejected(_("仅支持 .xlsx 或 .csv 文件"))
 
 
 def check_zip(source) -> None:
@@ -56,19 +58,19 @@ def check_zip(source) -> None:
         with zipfile.ZipFile(source) as zf:
             infos = zf.infolist()
             if len(infos) > MAX_ZIP_ENTRIES:
-                raise FileRejected("Excel 文件结构异常（内部文件过多），已拒绝")
+                raise FileRejected(_("Excel 文件结构异常（内部文件过多），已拒绝"))
             total = 0
             for info in infos:
                 total += info.file_size
                 if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise FileRejected("Excel 文件压缩比异常（疑似压缩炸弹），已拒绝")
+                    raise FileRejected(_("Excel 文件压缩比异常（疑似压缩炸弹），已拒绝"))
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise FileRejected("Excel 文件解压后过大（疑似压缩炸弹），已拒绝")
+                raise FileRejected(_("Excel 文件解压后过大（疑似压缩炸弹），已拒绝"))
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise FileRejected("文件不是有效的 Excel（.xlsx）文件")
+                raise FileRejected(_("文件不是有效的 Excel（.xlsx）文件"))
     except zipfile.BadZipFile:
-        raise FileRejected("文件不是有效的 Excel（.xlsx）文件，可能已损坏") from None
+        raise FileRejected(_("文件不是有效的 Excel（.xlsx）文件，可能已损坏")) from None
 
 
 def _clean_header(value) -> str:
@@ -96,7 +98,7 @@ def open_xlsx(source, *, header_only: bool = False) -> Sheet:
         raise FileRejected(str(exc)) from None
     if header_row is None:
         reader.close()
-        raise FileRejected("文件为空：第一个工作表没有内容")
+        raise FileRejected(_("文件为空：第一个工作表没有内容"))
     headers = [_clean_header(v) for v in header_row]
     while headers and not headers[-1]:
         headers.pop()
@@ -128,18 +130,18 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError:
-        raise FileRejected("CSV 文件编码无法识别，请使用 UTF-8 或 GB18030（GBK）编码") from None
+        raise FileRejected(_("CSV 文件编码无法识别，请使用 UTF-8 或 GB18030（GBK）编码")) from None
 
 
 def open_csv(data: bytes) -> Sheet:
     text, encoding = decode_csv(data)
     if not text.strip():
-        raise FileRejected("文件为空")
+        raise FileRejected(_("文件为空"))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = [_clean_header(v) for v in next(reader, [])]
     except csv.Error:
-        raise FileRejected("CSV 文件格式错误（第 1 行），请检查引号是否成对") from None
+        raise FileRejected(_("CSV 文件格式错误（第 1 行），请检查引号是否成对")) from None
     total = text.count("\n")
 
     def iterate():

@@ -4,6 +4,7 @@ or raises ValueError with a Chinese reason."""
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def text(value) -> str:
@@ -33,13 +34,13 @@ def date(value) -> dt.date | None:
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            raise ValueError("日期无效，格式应为 YYYY-MM-DD") from None
+            raise ValueError(_("日期无效，格式应为 YYYY-MM-DD")) from None
     for fmt in ("%Y-%m-%d", "%Y%m%d", "%Y-%m"):
         try:
             return dt.datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise ValueError("日期格式应为 YYYY-MM-DD")
+    raise ValueError(_("日期格式应为 YYYY-MM-DD"))
 
 
 def choice(choices: type[models.TextChoices]):
@@ -65,4 +66,4 @@ def boolean(value) -> bool:
         return True
     if raw in ("否", "N", "n", "0", "FALSE", "False", "false", "无效", "停业"):
         return False
-    raise ValueError("应为“是”或“否”")
+    raise ValueError(_("应为“是”或“否”"))

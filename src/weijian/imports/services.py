@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import require
 from weijian.audit.actions import AuditAction
@@ -87,7 +88,7 @@ def import_upload(*, actor, entity: str, filename: str, chunks, background: bool
         sheet = open_sheet(kind, data, header_only=True)
         files.check_headers(sheet.headers, spec.headers, [c.header for c in spec.columns if c.required])
         if next(sheet.rows, None) is None:
-            raise files.FileRejected("文件中没有数据行（只有表头）")
+            raise files.FileRejected(_("文件中没有数据行（只有表头）"))
     except files.FileRejected as exc:
         return _reject(actor=actor, entity=entity, filename=filename, size=size, sha=sha, reason=exc.reason)
     finally:

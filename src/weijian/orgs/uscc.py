@@ -1,5 +1,7 @@
 """Unified social credit code (统一社会信用代码), GB 32100-2015: 18 characters, last one a check character."""
 
+from django.utils.translation import gettext as _
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -12,9 +14,9 @@ def check_character(first17: str) -> str:
 def uscc_problem(code: str) -> str | None:
     """Return a Chinese reason why `code` is not a valid USCC, or None when it is."""
     if len(code) != 18:
-        return "统一社会信用代码应为18位"
+        return _("统一社会信用代码应为18位")
     if any(ch not in ALPHABET for ch in code):
-        return "统一社会信用代码含非法字符（不得含 I、O、S、V、Z 及小写字母）"
+        return _("统一社会信用代码含非法字符（不得含 I、O、S、V、Z 及小写字母）")
     if check_character(code[:17]) != code[17]:
-        return "统一社会信用代码校验位错误"
+        return _("统一社会信用代码校验位错误")
     return None

@@ -4,6 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from operator import mul
 
+from django.utils.translation import gettext as _
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 
@@ -34,18 +36,18 @@ def mask_id_number(value: str) -> str:
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     value = (raw or "").strip().upper()
     if len(value) != 18:
-        raise IdNumberError("身份证号应为18位")
+        raise IdNumberError(_("身份证号应为18位"))
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        raise IdNumberError("身份证号格式错误：前17位应为数字，末位为数字或X")
+        raise IdNumberError(_("身份证号格式错误：前17位应为数字，末位为数字或X"))
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdNumberError("身份证号中的出生日期无效") from None
+        raise IdNumberError(_("身份证号中的出生日期无效")) from None
     today = today or dt.date.today()
     if birth > today or birth.year < 1900:
-        raise IdNumberError("身份证号中的出生日期超出合理范围")
+        raise IdNumberError(_("身份证号中的出生日期超出合理范围"))
     if check_digit(value[:17]) != value[17]:
-        raise IdNumberError("身份证号校验位错误")
+        raise IdNumberError(_("身份证号校验位错误"))
     sex = "M" if int(value[16]) % 2 else "F"
     return IdNumber(value, birth, sex)
 
