@@ -113,6 +113,10 @@ def server(tmp_path_factory):
         finally:
             _stop(process)
     assert process.returncode == 0, f"`weijian serve` did not stop cleanly ({process.returncode}); see {log_path}"
+    from tests.log_guard import sensitive_values
+
+    leaked = sensitive_values(log_path.read_text(encoding="utf-8", errors="replace"))
+    assert not leaked, f"the server logged sensitive values: {leaked[:5]} (see {log_path})"
 
 
 @pytest.fixture(scope="session")

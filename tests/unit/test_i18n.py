@@ -21,3 +21,12 @@ def test_pages_switch_to_english(world, client_for):
     page = client.get("/workforce/workers/").content.decode()
     assert "Export Excel" in page or "Export" in page
     assert "导出 Excel" not in page
+
+
+def test_chinese_by_default_even_for_an_english_browser(world, client_for):
+    client = client_for(world.user("district_a"))
+    page = client.get("/workforce/workers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "导出 Excel" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/workforce/workers/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "导出 Excel" not in page
