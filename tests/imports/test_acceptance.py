@@ -236,8 +236,12 @@ def test_the_error_report_lists_row_column_value_reason_with_masked_ids(world):
     job = upload(actor, xlsx([row, bad_row(world, "formula")[0]]))
     from django.core.files.storage import default_storage
 
+    from weijian.imports.services import import_report_bytes
+
     with default_storage.open(job.report_name, "rb") as fh:
-        sheets = read_xlsx(fh.read())
+        stored = fh.read()
+    assert not stored.startswith(b"PK")  # encrypted at rest, not a readable .xlsx
+    sheets = read_xlsx(import_report_bytes(job))
     rows = sheets["错误报告"]
     assert rows[0] == ("行号", "列", "值", "错误原因")
     wrong = row["身份证号"]

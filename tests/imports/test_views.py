@@ -117,7 +117,7 @@ def test_errors_are_previewed_reported_and_block_the_import_until_only_valid_is_
 
     report = client.get(job_url(job, "job-report"))
     assert report.status_code == 200 and report["Content-Type"] == XLSX
-    sheet = read_xlsx(b"".join(report.streaming_content))["错误报告"]
+    sheet = read_xlsx(report.content)["错误报告"]
     assert sheet[0] == ("行号", "列", "值", "错误原因")
     assert sheet[1][:2] == (3, "身份证号") and sheet[1][2].count("*") == 10
     assert sheet[2] == (4, "机构统一社会信用代码", world.inst_b1.uscc, "机构不存在或不在您的管辖范围内")

@@ -176,14 +176,25 @@ def _report_progress(job: ImportJob, phase: str, done: int, total: int | None) -
     progress.report(job.pk, phase=phase, done=done, total=total)
 
 
+def import_report_bytes(job: ImportJob) -> bytes | None:
+    """The decrypted error report of a job the caller already fetched through the gate."""
+    if not job.report_name or not default_storage.exists(job.report_name):
+        return None
+    with default_storage.open(job.report_name, "rb") as fh:
+        data = fh.read()
+    return crypto.decrypt_bytes(data) if job.report_name.endswith(".enc") else data
+
+
 def _save_report(job: ImportJob, spec: ImportSpec, errors: list[RowError]) -> None:
     if job.report_name:
         default_storage.delete(job.report_name)
         job.report_name = ""
     errors.sort(key=lambda e: e.row)
     if errors:
-        job.report_name = default_storage.save(f"imports/reports/{job.pk}.xlsx",
-                                               ContentFile(error_report_xlsx(spec.title, errors)))
+        # Reports quote cell values (names, say), so they are stored encrypted like the uploads.
+        job.report_name = default_storage.save(
+            f"imports/reports/{job.pk}.xlsx.enc",
+            ContentFile(crypto.encrypt_bytes(error_report_xlsx(spec.title, errors))))
     job.errors_preview = [e.__dict__ for e in errors[:PREVIEW_ERRORS]]
 
 

@@ -8,8 +8,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -180,10 +179,11 @@ def job_report_view(request, pk):
     """The row-error report. It shows ID numbers masked, so downloading it is not audited as a read
     of personal data (the upload and the apply are audited)."""
     job = get_or_404(selectors.import_job_get, actor=request.user, pk=pk)
-    if not job.report_name or not default_storage.exists(job.report_name):
+    report = services.import_report_bytes(job)
+    if report is None:
         raise Http404
     stamp = timezone.localtime(job.created_at).strftime("%Y%m%d%H%M")
-    response = FileResponse(default_storage.open(job.report_name, "rb"), content_type=XLSX)
+    response = HttpResponse(report, content_type=XLSX)
     response["Content-Disposition"] = _attachment(f"{_entity_title(job.entity)}导入错误报告-{stamp}.xlsx",
                                                   f"import-errors-{stamp}.xlsx")
     return response
