@@ -36,8 +36,13 @@ def _upload(world, captured):
     return job
 
 
-def test_database_queue_and_db_worker(world, settings, django_capture_on_commit_callbacks):
+def test_database_queue_and_db_worker(world, settings, django_capture_on_commit_callbacks, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker drops connections it thinks are stale; inside the test's transaction that would be
+    # the test's own connection (PostgreSQL), so keep it.
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     from django_tasks_db.models import DBTaskResult
 
     job = _upload(world, django_capture_on_commit_callbacks)
