@@ -16,6 +16,7 @@ import os
 import sys
 
 ALIASES = {"generate-demo": "generate_demo", "rotate-keys": "rotate_keys", "import": "import_file",
+           "prune-imports": "prune_imports",
            "issue-token": "issue_token"}
 
 

@@ -16,6 +16,8 @@ import pickle
 import uuid
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -384,6 +386,44 @@ def _discard_upload(job: ImportJob) -> None:
         default_storage.delete(job.stored_name)
         ImportJob.objects.filter(pk=job.pk).update(stored_name="")
         job.stored_name = ""
+
+
+@dataclass
+class PruneResult:
+    jobs: int = 0
+    files: int = 0
+    abandoned: int = 0
+
+
+def import_files_prune(*, actor, older_than_days: int, apply: bool) -> PruneResult:
+    """Delete stored uploads, parsed rows and error reports of jobs idle for `older_than_days`.
+
+    Running jobs are left alone; a dry run (apply=False) only counts. Jobs left waiting for
+    confirmation are closed as cancelled. One audit row records what was removed.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    running = (JobStatus.VALIDATING, JobStatus.QUEUED, JobStatus.IMPORTING)
+    jobs = (ImportJob.objects.filter(updated_at__lt=cutoff).exclude(status__in=running)
+            .exclude(stored_name="", report_name=""))
+    result = PruneResult()
+    for job in jobs.iterator():
+        names = [n for n in (job.stored_name, job.report_name) if n]
+        result.jobs += 1
+        result.files += len(names)
+        result.abandoned += job.status == JobStatus.VALIDATED
+        if not apply:
+            continue
+        with transaction.atomic():
+            for name in names:
+                default_storage.delete(name)
+            updates = {"stored_name": "", "report_name": "", "errors_preview": []}
+            if job.status == JobStatus.VALIDATED:
+                updates |= {"status": JobStatus.CANCELLED, "message": "文件保存期满，已自动清理，未写入任何数据。"}
+            ImportJob.objects.filter(pk=job.pk).update(**updates)
+    if apply and result.jobs:
+        audit_record(actor=actor, action=AuditAction.DELETE, entity="import-files",
+                     summary=f"清理 {older_than_days} 天前的导入文件：{result.jobs} 个任务、{result.files} 个文件")
+    return result
 
 
 def import_run_now(*, actor, entity: str, filename: str, data: bytes, only_valid: bool = False) -> ImportJob:
