@@ -37,6 +37,9 @@ def parse_po(path: Path) -> list[dict]:
             current["flags"] += line
         elif line.startswith("#"):
             continue
+        elif line.startswith("msgctxt"):
+            key = None
+            current["context"] = _unquote(line)
         elif line.startswith("msgid_plural"):
             key = "plural"
             current["plural"] = _unquote(line)
@@ -55,6 +58,12 @@ def parse_po(path: Path) -> list[dict]:
     return [e for e in entries if e["msgid"]]
 
 
+def _lookup(catalog: gettext.GNUTranslations, entry: dict) -> str:
+    if "context" in entry:
+        return catalog.pgettext(entry["context"], entry["msgid"])
+    return catalog.gettext(entry["msgid"])
+
+
 def main() -> int:
     problems = []
     if not PO.exists() or not MO.exists():
@@ -68,17 +77,17 @@ def main() -> int:
             problems.append(f"fuzzy: {msgid!r}")
         if not all(entry["strs"].values()):
             problems.append(f"untranslated: {msgid!r}")
-        elif "plural" not in entry and catalog.gettext(msgid) != entry["strs"]["0"]:
+        elif "plural" not in entry and _lookup(catalog, entry) != entry["strs"]["0"]:
             problems.append(f".mo is stale for {msgid!r}: run `make messages`")
     if shutil.which("xgettext"):
-        problems += _missing_from_po({e["msgid"] for e in entries})
+        problems += _missing_from_po({(e.get("context"), e["msgid"]) for e in entries})
     for problem in problems:
         sys.stderr.write(problem + "\n")
     sys.stdout.write(f"messages: {len(entries)} entries, {len(problems)} problems\n")
     return 1 if problems else 0
 
 
-def _missing_from_po(known: set[str]) -> list[str]:
+def _missing_from_po(known: set[tuple]) -> list[str]:
     """Run makemessages on a copy of the catalogue and list msgids the committed one lacks."""
     backup = Path(tempfile.mkdtemp()) / "django.po"
     shutil.copy2(PO, backup)
@@ -87,10 +96,11 @@ def _missing_from_po(known: set[str]) -> list[str]:
             [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", "en", "--ignore", "static/*"],
             cwd=ROOT / "src" / "weijian", check=True, capture_output=True,
         )
-        fresh = {e["msgid"] for e in parse_po(PO)}
+        fresh = {(e.get("context"), e["msgid"]) for e in parse_po(PO)}
     finally:
         shutil.copy2(backup, PO)
-    return [f"not in catalogue (run `make messages` and translate): {m!r}" for m in sorted(fresh - known)]
+    return [f"not in catalogue (run `make messages` and translate): {m!r}" for _, m in sorted(fresh - known,
+                                                                                            key=str)]
 
 
 if __name__ == "__main__":

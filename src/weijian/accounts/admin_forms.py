@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weijian.accounts.roles import ROLE_SCOPE, Role, Scope
 from weijian.core.forms import StyledForm
@@ -17,7 +18,7 @@ class UserFilterForm(StyledForm):
     role = forms.ChoiceField(label=_("角色"), required=False,
                              choices=[("", _("全部")), ("none", _("（未分配）")), *Role.choices])
     active = forms.ChoiceField(label=_("状态"), required=False,
-                               choices=[("", _("全部")), ("1", _("启用")), ("0", _("停用"))])
+                               choices=[("", _("全部")), ("1", pgettext_lazy("account state", "启用")), ("0", pgettext_lazy("account state", "停用"))])
     locked = forms.ChoiceField(label=_("锁定"), required=False,
                                choices=[("", _("全部")), ("1", _("仅锁定中"))])
 

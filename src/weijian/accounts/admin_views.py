@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
@@ -65,7 +65,7 @@ class UserListView(ScopedListPage):
         Col(gettext_lazy("姓名"), lambda u: u.display_name, sort="display_name"),
         Col(gettext_lazy("角色"), lambda u: u.get_role_display() or _("（未分配）"), sort="role"),
         Col(gettext_lazy("数据范围"), lambda u: scope_label(u)),
-        Col(gettext_lazy("状态"), lambda u: _("启用") if u.is_active else _("停用"), sort="is_active"),
+        Col(gettext_lazy("状态"), lambda u: pgettext("account state", "启用") if u.is_active else pgettext("account state", "停用"), sort="is_active"),
         Col(gettext_lazy("双因素认证"), lambda u: _("已启用") if u.totp_enabled else _("未启用")),
         Col(gettext_lazy("锁定"), lambda u: _("锁定中") if u.locked else ""),
         Col(gettext_lazy("最近登录"), lambda u: _when(u.last_login), sort="last_login"),

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -7,7 +8,7 @@ class Role(models.TextChoices):
     COMMISSION_INFO = "commission_info", _("委信息中心")
     DISTRICT = "district_bureau", _("区（县）卫健局")
     INSTITUTION = "institution", _("机构科教科")
-    HEALTH_WORKER = "health_worker", _("卫生人员")
+    HEALTH_WORKER = "health_worker", pgettext_lazy("role", "卫生人员")
     EXPERT = "expert_reviewer", _("评审专家")
     ETHICS = "ethics_committee", _("伦理委员会")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
