@@ -123,3 +123,28 @@ def no_sensitive_values_in_logs():
     for logger in loggers:
         logger.removeHandler(handler)
     assert not handler.problems, "sensitive values were logged: " + "; ".join(handler.problems[:10])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network_beyond_this_machine():
+    """Tests may talk to the local database, Redis and test servers, and to nothing else
+    (conventions rule 14): the product runs on an isolated intranet."""
+    import ipaddress
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                local = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                local = host == "localhost"
+            if not local:
+                raise ConnectionRefusedError(f"tests may not connect to {host}")
+        return real_connect(sock, address)
+
+    socket.socket.connect = guarded_connect
+    yield
+    socket.socket.connect = real_connect
