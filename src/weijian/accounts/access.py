@@ -65,10 +65,60 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "list": BUSINESS_READERS,
         "view": BUSINESS_READERS,
     },
+    # CME (继续医学教育). Institutions apply for municipal projects and endorse them; the commission's
+    # science and education office approves. Credits are kept by the worker's institution and above.
+    "cme-project": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "endorse": {R.INSTITUTION, R.DISTRICT},
+        "approve": {R.COMMISSION_SCIENCE},
+        "update": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "export": BUSINESS_READERS,
+    },
+    "cme-attendance": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "export": BUSINESS_READERS,
+    },
+    "cme-credit": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        # A worker reports his own self-study, papers, lectures (pending until verified).
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
+        "verify": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "export": BUSINESS_READERS,
+    },
+    "cme-requirement": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "update": {R.COMMISSION_SCIENCE},
+    },
+    "cme-exemption": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT},
+    },
+    "cme-audit": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "run": {R.COMMISSION_SCIENCE, R.DISTRICT},
+        "export": BUSINESS_READERS,
+    },
+    "cme-indicator": {"view": BUSINESS_READERS},
 }
 
 # Which entity name a model answers to, and how each scope narrows it.
 # A rule is a function(actor) -> Q; absent scopes see nothing.
+
+# Rows that belong to one health worker follow the worker's institution.
+_by_worker = {
+    Scope.CITY: lambda a: Q(),
+    Scope.DISTRICT: lambda a: Q(worker__institution__district_id=a.district_id),
+    Scope.INSTITUTION: lambda a: Q(worker__institution_id=a.institution_id),
+    Scope.SELF: lambda a: Q(worker_id=a.worker_id),
+}
 
 SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     "orgs.division": {
@@ -93,6 +143,22 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
         Scope.DISTRICT: lambda a: Q(uploaded_by_id=a.pk),
         Scope.INSTITUTION: lambda a: Q(uploaded_by_id=a.pk),
     },
+    # CME: published projects are the city's catalogue; drafts stay with their host's district/institution.
+    "cme.cmeproject": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(status__in=("approved", "held")) | Q(host__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(status__in=("approved", "held")) | Q(host_id=a.institution_id),
+    },
+    "cme.attendance": _by_worker,
+    "cme.creditrecord": _by_worker,
+    "cme.exemption": _by_worker,
+    "cme.annualaudit": _by_worker,
+    # Requirements are city-wide rules: every business reader sees all of them.
+    "cme.creditrequirement": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(),
+    },
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -104,6 +170,12 @@ MODEL_ENTITY = {
     "imports.importjob": "import-job",
     "audit.auditevent": "audit",
     "accounts.user": "account",
+    "cme.cmeproject": "cme-project",
+    "cme.attendance": "cme-attendance",
+    "cme.creditrecord": "cme-credit",
+    "cme.creditrequirement": "cme-requirement",
+    "cme.exemption": "cme-exemption",
+    "cme.annualaudit": "cme-audit",
 }
 
 

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "weijian.orgs",
     "weijian.workforce",
     "weijian.imports",
+    "weijian.cme",
     "weijian.api",
     "weijian.web",
 ]
