@@ -10,9 +10,6 @@ from weijian.audit.services import audit_record
 from weijian.core.errors import NotFoundOrForbidden
 from weijian.core.pages import ListPage
 
-# Lists whose rows are personal data: their exports are audited as reads of personal data.
-PERSONAL_ENTITIES = {"worker", "account", "audit"}
-
 
 class ScopedListPage(LoginRequiredMixin, ListPage):
     entity = ""

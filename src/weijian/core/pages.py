@@ -137,7 +137,3 @@ def _cell(value):
         return value
     return str(value)
 
-
-def render_form(request, template: str, context: dict, *, invalid: bool = False):
-    """Full page, or the partial on htmx; 422 when the form has errors."""
-    return render(request, template, context, status=422 if invalid else 200)

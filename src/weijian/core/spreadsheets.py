@@ -5,7 +5,6 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d")
 
@@ -40,6 +39,3 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
         writer.writerow([neutralise(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM so Excel opens UTF-8 correctly
 
-
-def bold_header_font() -> Font:
-    return Font(bold=True)

@@ -1,6 +1,6 @@
 """Reads for divisions and institutions, always through the scope gate."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from weijian.accounts.access import access_object, scoped_queryset
 from weijian.orgs.models import Division, Institution
@@ -54,7 +54,3 @@ def institutions_by_uscc(*, actor, codes: set[str]) -> dict[str, Institution]:
     qs = scoped_queryset(actor, Institution, "view").filter(uscc__in=codes)
     return {inst.uscc: inst for inst in qs}
 
-
-def district_counts(*, actor) -> QuerySet:
-    return (scoped_queryset(actor, Institution, "list").values("district__name")
-            .annotate(n=Count("id")).order_by("district__name"))

@@ -23,6 +23,7 @@ from weijian.orgs.forms import (
     InstitutionForm,
 )
 from weijian.orgs.models import DivisionLevel
+from weijian.workforce.selectors import worker_list
 
 
 class DivisionListView(ScopedListPage):
@@ -174,8 +175,6 @@ def _division_choices(actor):
 def institution_detail_view(request, pk: int):
     require(request.user, "institution", "view")
     institution = get_or_404(selectors.institution_get, actor=request.user, pk=pk)
-    from weijian.workforce.selectors import worker_list
-
     workers = worker_list(actor=request.user, institution=str(institution.pk))
     return render(request, "orgs/institution_detail.html", {
         "title": institution.name, "institution": institution,
