@@ -219,5 +219,5 @@ def test_exemptions_are_granted_by_the_commission_or_the_workers_district(cme):
     assert _code(services.exemption_grant, actor=cme.user("district_a"), worker=cme.a1, year=YEAR,
                  reason="") == "reason_required"
     exemption = services.exemption_grant(actor=cme.user("district_a"), worker=cme.a1, year=YEAR, reason="长期病假")
-    assert (exemption.approved, exemption.approved_by) == (True, cme.user("district_a"))
+    assert (exemption.status, exemption.approved_by) == ("verified", cme.user("district_a"))
     assert Exemption.objects.filter(year=YEAR).count() == 2

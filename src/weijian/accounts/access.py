@@ -75,20 +75,55 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "approve": {R.COMMISSION_SCIENCE},
         "update": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
         "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_SCIENCE},  # national and provincial project lists
+    },
+    # A session's QR check-in: the host opens it, workers check themselves in.
+    "cme-checkin": {
+        "list": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "view": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "check-in": {R.HEALTH_WORKER},
+    },
+    "cme-activity-type": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_SCIENCE},
+        "update": {R.COMMISSION_SCIENCE},
+    },
+    "cme-policy": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "update": {R.COMMISSION_SCIENCE},
+    },
+    "cme-spot-check": {
+        "list": {R.COMMISSION_SCIENCE, R.DISTRICT},
+        "view": {R.COMMISSION_SCIENCE, R.DISTRICT},
+        "create": {R.COMMISSION_SCIENCE},  # draw a sample
+        "update": {R.COMMISSION_SCIENCE, R.DISTRICT},  # record findings
+        "export": {R.COMMISSION_SCIENCE, R.DISTRICT},
+    },
+    "cme-cycle": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "run": {R.COMMISSION_SCIENCE, R.DISTRICT},
+        "export": BUSINESS_READERS,
     },
     "cme-attendance": {
         "list": BUSINESS_READERS | {R.HEALTH_WORKER},
         "view": BUSINESS_READERS | {R.HEALTH_WORKER},
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
         "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},  # sign-in sheets
     },
     "cme-credit": {
         "list": BUSINESS_READERS | {R.HEALTH_WORKER},
         "view": BUSINESS_READERS | {R.HEALTH_WORKER},
         # A worker reports his own self-study, papers, lectures (pending until verified).
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
+        # The chain: department and institution steps by the institution, the last by the commission.
         "verify": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
         "export": BUSINESS_READERS,
+        "import": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},  # e-learning platform files
     },
     "cme-requirement": {
         "list": BUSINESS_READERS,
@@ -96,9 +131,11 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "update": {R.COMMISSION_SCIENCE},
     },
     "cme-exemption": {
-        "list": BUSINESS_READERS,
-        "view": BUSINESS_READERS,
-        "create": {R.COMMISSION_SCIENCE, R.DISTRICT},
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        # The institution (or the worker himself) applies; the district or the commission decides.
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
+        "approve": {R.COMMISSION_SCIENCE, R.DISTRICT},
     },
     "cme-audit": {
         "list": BUSINESS_READERS | {R.HEALTH_WORKER},
@@ -153,6 +190,35 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     "cme.creditrecord": _by_worker,
     "cme.exemption": _by_worker,
     "cme.annualaudit": _by_worker,
+    "cme.cyclecertification": _by_worker,
+    "cme.creditevidence": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(record__worker__institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(record__worker__institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(record__worker_id=a.worker_id),
+    },
+    "cme.checkinwindow": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(project__host__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(project__host_id=a.institution_id),
+    },
+    # Draws are city-wide; a district sees the sampled projects it hosts and records their findings.
+    "cme.spotcheckdraw": {Scope.CITY: lambda a: Q(), Scope.DISTRICT: lambda a: Q()},
+    "cme.spotcheckitem": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(project__host__district_id=a.district_id),
+    },
+    "cme.activitytype": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(),
+        Scope.SELF: lambda a: Q(is_active=True),
+    },
+    "cme.cmepolicy": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(),
+    },
     # Requirements are city-wide rules: every business reader sees all of them.
     "cme.creditrequirement": {
         Scope.CITY: lambda a: Q(),
@@ -176,6 +242,13 @@ MODEL_ENTITY = {
     "cme.creditrequirement": "cme-requirement",
     "cme.exemption": "cme-exemption",
     "cme.annualaudit": "cme-audit",
+    "cme.cyclecertification": "cme-cycle",
+    "cme.creditevidence": "cme-credit",
+    "cme.checkinwindow": "cme-checkin",
+    "cme.spotcheckdraw": "cme-spot-check",
+    "cme.spotcheckitem": "cme-spot-check",
+    "cme.activitytype": "cme-activity-type",
+    "cme.cmepolicy": "cme-policy",
 }
 
 

@@ -128,7 +128,7 @@ def yearly_outcomes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, st
     """
     requirements = {(r.profession, r.title_group): r for r in CreditRequirement.objects.filter(year=year)}
     exemptions = dict(
-        Exemption.objects.filter(year=year, approved=True, worker__in=workers.values("pk"))
+        Exemption.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
         .values_list("worker_id", "reason")
     )
     totals = credit_totals_by_worker(workers, year)

@@ -323,7 +323,7 @@ def _non_negative(value, field: str) -> Decimal:
 @transaction.atomic
 def exemption_grant(*, actor, worker: Worker, year: int, reason: str) -> Exemption:
     """Exempt a worker from one year's requirement (long sick leave, study abroad, ...), approved at once."""
-    require(actor, "cme-exemption", "create")
+    require(actor, "cme-exemption", "approve")
     _require_worker(actor, worker)
     _year(year)
     reason = (reason or "").strip()
@@ -332,7 +332,7 @@ def exemption_grant(*, actor, worker: Worker, year: int, reason: str) -> Exempti
     exemption = Exemption.objects.filter(worker=worker, year=year).first()
     before = audit_snapshot(exemption) if exemption else None
     exemption = exemption or Exemption(worker=worker, year=year)
-    exemption.reason, exemption.approved = reason[:200], True
+    exemption.reason, exemption.status = reason[:200], Verification.VERIFIED
     exemption.approved_by, exemption.approved_at = actor, timezone.now()
     exemption.full_clean()
     exemption.save()

@@ -45,6 +45,15 @@ class InstitutionType(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+# Primary care (基层医疗卫生机构); every other type counts as county-level-and-above in the work plans' targets.
+PRIMARY_CARE_TYPES = (
+    InstitutionType.COMMUNITY_CENTRE,
+    InstitutionType.TOWNSHIP_HOSPITAL,
+    InstitutionType.VILLAGE_CLINIC,
+    InstitutionType.PRIVATE_CLINIC,
+)
+
+
 class InstitutionGrade(models.TextChoices):
     G3A = "3A", _("三级甲等")
     G3B = "3B", _("三级乙等")

@@ -46,6 +46,9 @@ class Worker(TimeStampedModel):
     profession = models.CharField(_("职业类别"), max_length=16, choices=Profession.choices)
     title_level = models.CharField(_("职称级别"), max_length=20, choices=TitleLevel.choices, default="none")
     practising_since = models.DateField(_("执业起始日期"), null=True, blank=True)
+    # 执业证书编码: sign-in sheets often carry it instead of the ID number.
+    licence_number = models.CharField(_("执业证书编码"), max_length=32, blank=True, default="", db_default="",
+                                      db_index=True)
     status = models.CharField(_("状态"), max_length=16, choices=WorkerStatus.choices, default="active")
 
     class Meta:
