@@ -7,6 +7,7 @@ urlpatterns = [
     path("orgs/", include("weijian.orgs.urls")),
     path("workforce/", include("weijian.workforce.urls")),
     path("imports/", include("weijian.imports.urls")),
+    path("cme/", include("weijian.cme.urls")),
     path("api/", include("weijian.api.urls")),
     path("", include("weijian.web.urls")),
 ]

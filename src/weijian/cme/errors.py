@@ -25,3 +25,9 @@ class CmeErrorCode(ErrorCode):
     ALREADY_VERIFIED = "already_verified", "该学分记录已审核"
     REQUIREMENT_INVALID = "requirement_invalid", "学分要求不合理：I类、II类最低学分之和不能超过总学分"
     DISTRICT_OUT_OF_SCOPE = "district_out_of_scope", "区县不存在或不在您的管辖范围内"
+
+    # ---- projects: application, filing, execution report, check-in, spot checks (add below) ----
+
+    # ---- credits: activity catalogue, evidence, verification chain, exemptions, cycles (add below) ----
+
+    # ---- imports and API (add below) ----

@@ -1,6 +1,7 @@
 """Reads for CME, always through the scope gate; plus the one aggregate that the annual audit and
 the indicators share (`yearly_outcomes`)."""
 
+import datetime as dt
 from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet, Sum
@@ -9,11 +10,13 @@ from weijian.accounts.access import access_object, scoped_queryset
 from weijian.cme.models import (
     AnnualAudit,
     Attendance,
+    CmePolicy,
     CmeProject,
     CreditClass,
     CreditRecord,
     CreditRequirement,
     Exemption,
+    ProjectStatus,
     Verification,
     title_group_of,
 )
@@ -95,6 +98,44 @@ def annual_audit_list(*, actor, year: int, passed: bool | None = None, instituti
     if district:
         qs = qs.filter(institution__district_id=district)
     return qs
+
+
+# ---- deadlines (备案 before the start, 执行情况报告 after the end) ------------------------------
+
+def policy_for(year: int) -> CmePolicy:
+    """The year's policy, or an unsaved one with the defaults when the commission has set none."""
+    return CmePolicy.objects.filter(year=year).first() or CmePolicy(year=year)
+
+
+def filing_deadline(project: CmeProject) -> dt.date:
+    return project.start_date - dt.timedelta(days=policy_for(project.start_date.year).filing_days_before)
+
+
+def report_deadline(project: CmeProject) -> dt.date:
+    return project.end_date + dt.timedelta(days=policy_for(project.start_date.year).report_days_after)
+
+
+def _per_year(qs: QuerySet, condition) -> QuerySet:
+    """Filter `qs` with condition(policy, year) -> Q for each start year present (deadlines are per year)."""
+    years = qs.order_by().values_list("start_date__year", flat=True).distinct()
+    match = Q(pk__in=[])
+    for year in years:
+        match |= Q(start_date__year=year) & condition(policy_for(year))
+    return qs.filter(match)
+
+
+def overdue_filings(*, actor, today: dt.date, district: str = "", host: str = "") -> QuerySet:
+    """Approved projects not filed although the filing deadline (start − N days) has passed."""
+    qs = project_list(actor=actor, status=ProjectStatus.APPROVED, district=district, host=host).filter(
+        filed_on__isnull=True)
+    return _per_year(qs, lambda p: Q(start_date__lt=today + dt.timedelta(days=p.filing_days_before)))
+
+
+def overdue_reports(*, actor, today: dt.date, district: str = "", host: str = "") -> QuerySet:
+    """Approved projects whose execution report is missing although end + N days has passed."""
+    qs = project_list(actor=actor, status=ProjectStatus.APPROVED, district=district, host=host).filter(
+        reported_on__isnull=True)
+    return _per_year(qs, lambda p: Q(end_date__lt=today - dt.timedelta(days=p.report_days_after)))
 
 
 # ---- the shared aggregate --------------------------------------------------------------------

@@ -1,0 +1,4 @@
+from weijian.cme.views import credits, dashboards, projects
+
+app_name = "cme"
+urlpatterns = [*projects.urlpatterns, *credits.urlpatterns, *dashboards.urlpatterns]

@@ -1,0 +1,5 @@
+"""CME pages: projects. Thin views: parse, call one service or selector, render."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
