@@ -8,6 +8,7 @@ EXPECTED_OPERATIONS = {
     "institution_list", "institution_create", "institution_detail", "institution_update", "institution_deactivate",
     "worker_list", "worker_create", "worker_detail", "worker_update", "worker_deactivate",
     "worker_reveal_id_number",
+    "cme_credit_bulk", "cme_worker_transcript",
 }
 
 

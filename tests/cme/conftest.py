@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import pytest
 
 from tests import factories
+from weijian.accounts import services as account_services
+from weijian.accounts.roles import Role
 from weijian.cme import services
 from weijian.cme.models import CmeProject, CreditRecord
 from weijian.workforce.models import Worker
@@ -56,11 +58,38 @@ def set_requirements(actor, year=YEAR):
                              min_class_i="5", min_class_ii="10", remote_cap="10")
 
 
-def verified_credit(*, reporter, verifier, worker, credits, category="self_study", credit_class="II",
+def institution_user_of(world, worker):
+    """The institution user who checks the department and institution steps for `worker`."""
+    key = {world.inst_a1.pk: "institution_a1", world.inst_a2.pk: "institution_a2",
+           world.inst_b1.pk: "institution_b1"}[worker.institution_id]
+    return world.user(key)
+
+
+def verify_through_chain(world, record, approve=True, comment="证明材料不符"):
+    """Walk a pending record through department → institution (the worker's institution user) → commission.
+    A rejection stops at the department step."""
+    institution = institution_user_of(world, record.worker)
+    if not approve:
+        return services.credit_review(actor=institution, record=record, approve=False, comment=comment)
+    for reviewer in (institution, institution, world.user("commission_science")):
+        record = services.credit_review(actor=reviewer, record=record, approve=True)
+    return record
+
+
+def verified_credit(*, reporter, world, worker, credits, category="self_study", credit_class="II",
                     earned_on=MID_YEAR, approve=True):
     record = services.credit_record_create(actor=reporter, worker=worker, credit_class=credit_class,
                                            category=category, credits=credits, earned_on=earned_on)
-    return services.credit_verify(actor=verifier, record=record, approve=approve)
+    return verify_through_chain(world, record, approve=approve)
+
+
+def add_institution_a2_user(world):
+    """The base world has no user for inst_a2; the chain needs one to check its workers' records."""
+    if "institution_a2" not in world.users:
+        world.users["institution_a2"] = account_services.user_create(
+            actor=None, username="institution_a2", password=factories.PASSWORD, role=Role.INSTITUTION,
+            bootstrap=True, institution=world.inst_a2)
+    return world.users["institution_a2"]
 
 
 def build_cme_world(world) -> CmeWorld:
@@ -88,17 +117,16 @@ def build_cme_world(world) -> CmeWorld:
     services.attendance_record(actor=u("institution_b1"), project=p2, worker=b2, attended_on=D(2025, 5, 10))
 
     inst_a1, district_a, inst_b1 = u("institution_a1"), u("district_a"), u("institution_b1")
-    verified_credit(reporter=u("worker_a1"), verifier=inst_a1, worker=world.worker_a1, credits="15")
-    rejected = verified_credit(reporter=u("worker_a1"), verifier=inst_a1, worker=world.worker_a1, credits="3",
+    add_institution_a2_user(world)
+    verified_credit(reporter=u("worker_a1"), world=world, worker=world.worker_a1, credits="15")
+    rejected = verified_credit(reporter=u("worker_a1"), world=world, worker=world.worker_a1, credits="3",
                                approve=False)
-    verified_credit(reporter=district_a, verifier=district_a, worker=world.worker_a2, credits="6",
-                    category="remote")
-    verified_credit(reporter=district_a, verifier=district_a, worker=world.worker_a2, credits="5",
-                    category="paper")
+    verified_credit(reporter=district_a, world=world, worker=world.worker_a2, credits="6", category="remote")
+    verified_credit(reporter=district_a, world=world, worker=world.worker_a2, credits="5", category="paper")
     pending = services.credit_record_create(actor=district_a, worker=world.worker_a2, credit_class="II",
                                             category="lecture", credits="4", earned_on=D(2025, 7, 1))
-    verified_credit(reporter=inst_a1, verifier=inst_a1, worker=a3, credits="8")
-    verified_credit(reporter=inst_b1, verifier=inst_b1, worker=b2, credits="12")
+    verified_credit(reporter=inst_a1, world=world, worker=a3, credits="8")
+    verified_credit(reporter=inst_b1, world=world, worker=b2, credits="12")
     services.exemption_grant(actor=u("district_b"), worker=world.worker_b1, year=YEAR, reason="出国进修")
     return CmeWorld(world, p1, p2, world.worker_a1, world.worker_a2, a3, world.worker_b1, b2, pending, rejected)
 
@@ -106,3 +134,10 @@ def build_cme_world(world) -> CmeWorld:
 @pytest.fixture
 def cme(world) -> CmeWorld:
     return build_cme_world(world)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    """Evidence files go to a throwaway folder per test."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}

@@ -39,7 +39,7 @@ def test_municipal_project_goes_draft_endorsed_approved_held(world):
     assert (project.status, project.reported_on) == ("held", D(2025, 9, 10))
     events = AuditEvent.objects.filter(entity="cme-project", entity_id=str(project.pk)).order_by("id")
     assert [(e.action, (e.after or {}).get("status")) for e in events] == [
-        ("create", "draft"), ("update", "endorsed"), ("update", "approved"), ("update", "held")]
+        ("create", "draft"), ("submit", "endorsed"), ("approve", "approved"), ("submit", "held")]
 
 
 def test_only_the_commission_approves_or_rejects(world):

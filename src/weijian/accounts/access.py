@@ -121,7 +121,7 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         # A worker reports his own self-study, papers, lectures (pending until verified).
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
         # The chain: department and institution steps by the institution, the last by the commission.
-        "verify": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "verify": {R.COMMISSION_SCIENCE, R.INSTITUTION},
         "export": BUSINESS_READERS,
         "import": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},  # e-learning platform files
     },

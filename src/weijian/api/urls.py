@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from weijian.api import divisions, institutions, workers
+from weijian.api import cme, divisions, institutions, workers
 from weijian.api.routing import route
 
 app_name = "api"
@@ -23,6 +23,8 @@ v1 = [
          name="worker-detail"),
     path("workers/<int:pk>/reveal-id-number/", route(post=workers.WorkerRevealIdNumberApi),
          name="worker-reveal-id-number"),
+    path("cme/credits/bulk/", route(post=cme.CreditBulkApi), name="cme-credit-bulk"),
+    path("cme/workers/<int:pk>/transcript/", route(get=cme.WorkerTranscriptApi), name="cme-worker-transcript"),
 ]
 
 urlpatterns = [

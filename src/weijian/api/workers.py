@@ -42,6 +42,7 @@ class WorkerDetailApi(APIView):
         title_level = serializers.ChoiceField(choices=TitleLevel.choices)
         practising_since = serializers.DateField(allow_null=True)
         status = serializers.ChoiceField(choices=WorkerStatus.choices)
+        licence_number = serializers.CharField(help_text="执业证书编码；未登记为空字符串")
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField()
 
@@ -92,6 +93,8 @@ class WorkerCreateApi(APIView):
         status = serializers.CharField(required=False, default="active", help_text=choices_help(WorkerStatus.choices))
         birth_date = serializers.DateField(required=False, help_text="可选；如填写须与身份证号一致")
         sex = serializers.CharField(required=False, help_text="可选；M 或 F，须与身份证号一致")
+        licence_number = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                                               help_text="可选；执业证书编码，不超过32位字母或数字")
 
         class Meta:
             ref_name = "WorkerCreateInput"
@@ -118,6 +121,8 @@ class WorkerUpdateApi(APIView):
         title_level = serializers.CharField(required=False, help_text=choices_help(TitleLevel.choices))
         practising_since = serializers.DateField(required=False, allow_null=True)
         status = serializers.CharField(required=False, help_text=choices_help(WorkerStatus.choices))
+        licence_number = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                                               help_text="执业证书编码；传空字符串表示清除，不传则保留")
 
         class Meta:
             ref_name = "WorkerUpdateInput"

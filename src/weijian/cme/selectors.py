@@ -3,24 +3,37 @@ the indicators share (`yearly_outcomes`)."""
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, IntegerField, Q, QuerySet, Sum
+from django.db.models.functions import Cast, Round
 
-from weijian.accounts.access import access_object, scoped_queryset
+from weijian.accounts.access import access_object, can, institution_in_scope, require, scoped_queryset
+from weijian.accounts.roles import Role, Scope
 from weijian.cme.models import (
+    ActivityType,
     AnnualAudit,
     Attendance,
+    CheckInWindow,
     CmePolicy,
     CmeProject,
     CreditClass,
+    CreditEvidence,
     CreditRecord,
     CreditRequirement,
+    CycleCertification,
     Exemption,
     ProjectStatus,
+    SpotCheckDraw,
+    SpotCheckItem,
     Verification,
+    VerificationStage,
     title_group_of,
 )
 from weijian.cme.rules import AuditOutcome, CreditTotals, evaluate
+from weijian.core.errors import NotFoundOrForbidden
+from weijian.workforce.models import TitleLevel, Worker
 
 # ---- lists and single rows -------------------------------------------------------------------
 
@@ -138,27 +151,155 @@ def overdue_reports(*, actor, today: dt.date, district: str = "", host: str = ""
     return _per_year(qs, lambda p: Q(end_date__lt=today - dt.timedelta(days=p.report_days_after)))
 
 
+# ---- projects pages --------------------------------------------------------------------------
+
+def is_filed_late(project: CmeProject) -> bool:
+    """Filed (备案) after the filing deadline; accepted, but flagged."""
+    return project.filed_on is not None and project.filed_on > filing_deadline(project)
+
+
+def is_reported_late(project: CmeProject) -> bool:
+    return project.reported_on is not None and project.reported_on > report_deadline(project)
+
+
+def is_filing_overdue(project: CmeProject, today: dt.date) -> bool:
+    return (project.status == ProjectStatus.APPROVED and project.filed_on is None
+            and today > filing_deadline(project))
+
+
+def is_report_overdue(project: CmeProject, today: dt.date) -> bool:
+    return (project.status == ProjectStatus.APPROVED and project.reported_on is None
+            and today > report_deadline(project))
+
+
+def project_actions(*, actor, project: CmeProject) -> set[str]:
+    """What the actor may do next on `project` (the services check it again): endorse, approve, reject,
+    update, file, report, cancel, checkin."""
+    host_side = actor.scope in (Scope.DISTRICT, Scope.INSTITUTION) and institution_in_scope(actor, project.host)
+    status, actions = project.status, set()
+    if status == ProjectStatus.DRAFT and host_side:
+        if can(actor, "cme-project", "update"):
+            actions.add("update")
+        if can(actor, "cme-project", "endorse"):
+            actions.add("endorse")
+    if status == ProjectStatus.ENDORSED and can(actor, "cme-project", "approve"):
+        actions |= {"approve", "reject"}
+    if status == ProjectStatus.APPROVED and host_side and can(actor, "cme-project", "update"):
+        if project.filed_on is None:
+            actions.add("file")
+        actions.add("report")
+    if (status in (ProjectStatus.DRAFT, ProjectStatus.ENDORSED, ProjectStatus.APPROVED)
+            and (host_side or actor.scope == Scope.CITY) and can(actor, "cme-project", "update")):
+        actions.add("cancel")
+    if (status in (ProjectStatus.APPROVED, ProjectStatus.HELD) and can(actor, "cme-checkin", "create")
+            and (host_side or actor.scope == Scope.CITY)):
+        actions.add("checkin")
+    return actions
+
+
+def review_queue(*, actor) -> QuerySet:
+    """Endorsed applications waiting for the commission's decision."""
+    require(actor, "cme-project", "approve")
+    return project_list(actor=actor, status=ProjectStatus.ENDORSED)
+
+
+def policy_list(*, actor) -> QuerySet:
+    return scoped_queryset(actor, CmePolicy)
+
+
+def checkin_window_list(*, actor, project: CmeProject) -> QuerySet:
+    return scoped_queryset(actor, CheckInWindow, "view").filter(project=project)
+
+
+def checkin_window_for_token(*, actor, token: str) -> CheckInWindow:
+    """The window behind a QR code, for a worker about to check in; the token is the key."""
+    require(actor, "cme-checkin", "check-in")
+    window = CheckInWindow.objects.select_related("project", "project__host").filter(token=str(token)).first()
+    if window is None:
+        raise NotFoundOrForbidden
+    return window
+
+
+def spot_check_draw_list(*, actor, year: int | None = None) -> QuerySet:
+    qs = scoped_queryset(actor, SpotCheckDraw).select_related("drawn_by")
+    return qs.filter(period_end__year=year) if year else qs
+
+
+def spot_check_draw_get(*, actor, pk) -> SpotCheckDraw:
+    return access_object(actor, SpotCheckDraw, pk, "view")
+
+
+def spot_check_item_list(*, actor, draw: SpotCheckDraw, action: str = "view") -> QuerySet:
+    return (scoped_queryset(actor, SpotCheckItem, action).filter(draw=draw)
+            .select_related("project", "project__host", "project__host__district", "inspector"))
+
+
+def spot_check_item_get(*, actor, pk, action: str = "view") -> SpotCheckItem:
+    return access_object(actor, SpotCheckItem, pk, action)
+
+
 # ---- the shared aggregate --------------------------------------------------------------------
 
-def _verified_sum(credit_class: str, remote: bool) -> Sum:
-    return Sum("credits", filter=Q(credit_class=credit_class, is_remote=remote))
+def _tenths(credit_class: str, remote: bool):
+    """Sum of verified credits of one kind, in tenths of a credit as an integer. Credits carry one decimal
+    place, so the integer is exact on every backend and cheap to turn back into a Decimal."""
+    return Cast(Round(Sum(F("credits") * 10, filter=Q(credit_class=credit_class, is_remote=remote))),
+                IntegerField())
+
+
+def _from_tenths(value) -> Decimal:
+    return Decimal(value or 0).scaleb(-1)
+
+
+def _credit_tenths_by_worker(workers: QuerySet, year: int) -> dict[int, tuple[int, int, int, int]]:
+    rows = (
+        CreditRecord.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
+        .order_by()
+        .values("worker_id")
+        .annotate(i_onsite=_tenths(CreditClass.I, False), ii_onsite=_tenths(CreditClass.II, False),
+                  i_remote=_tenths(CreditClass.I, True), ii_remote=_tenths(CreditClass.II, True))
+        .values_list("worker_id", "i_onsite", "ii_onsite", "i_remote", "ii_remote")
+    )
+    return {pk: (a or 0, b or 0, c or 0, d or 0) for pk, a, b, c, d in rows.iterator(chunk_size=10_000)}
 
 
 def credit_totals_by_worker(workers: QuerySet, year: int) -> dict[int, CreditTotals]:
     """Verified credits of `workers` in `year`, one GROUP BY query, keyed by worker id."""
-    rows = (
-        CreditRecord.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
-        .values("worker_id")
-        .annotate(
-            i_onsite=_verified_sum(CreditClass.I, False), ii_onsite=_verified_sum(CreditClass.II, False),
-            i_remote=_verified_sum(CreditClass.I, True), ii_remote=_verified_sum(CreditClass.II, True),
-        )
-        .order_by()
+    return {pk: CreditTotals(*(_from_tenths(v) for v in tenths))
+            for pk, tenths in _credit_tenths_by_worker(workers, year).items()}
+
+
+def yearly_outcomes_with_coverage(
+    workers: QuerySet, year: int
+) -> Iterator[tuple[int, int, str, AuditOutcome | None, bool]]:
+    """As `yearly_outcomes`, plus whether the worker has any verified credit in the year (coverage).
+
+    Built for the city-wide breakdown (tens of thousands of workers, millions of records): sums come back
+    as integers from one GROUP BY, workers as tuples, and workers with the same totals, requirement and
+    exemption share one evaluation.
+    """
+    requirements = {(r.profession, r.title_group): r for r in CreditRequirement.objects.filter(year=year)}
+    exemptions = dict(
+        Exemption.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
+        .values_list("worker_id", "reason")
     )
-    return {
-        row["worker_id"]: CreditTotals.of(row["i_onsite"], row["ii_onsite"], row["i_remote"], row["ii_remote"])
-        for row in rows
-    }
+    tenths = _credit_tenths_by_worker(workers, year)
+    nothing = (0, 0, 0, 0)
+    judged: dict[tuple, AuditOutcome] = {}
+    groups = {level: title_group_of(level) for level in TitleLevel.values}
+    rows = workers.order_by("pk").values_list("pk", "institution_id", "profession", "title_level")
+    for pk, institution_id, profession, title_level in rows.iterator(chunk_size=10_000):
+        group = groups.get(title_level) or title_group_of(title_level)
+        requirement = requirements.get((profession, group)) or requirements.get(("", group))
+        sums = tenths.get(pk)
+        outcome = None
+        if requirement is not None:
+            key = (sums or nothing, requirement.pk, exemptions.get(pk))
+            outcome = judged.get(key)
+            if outcome is None:
+                totals = CreditTotals(*(_from_tenths(v) for v in key[0]))
+                outcome = judged[key] = evaluate(totals, requirement, key[2])
+        yield pk, institution_id, group, outcome, sums is not None
 
 
 def yearly_outcomes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, str, AuditOutcome | None]]:
@@ -167,18 +308,96 @@ def yearly_outcomes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, st
     Four queries whatever the number of workers: requirements, exemptions, credit sums, workers.
     The outcome is None when no requirement is set for the worker's group that year.
     """
-    requirements = {(r.profession, r.title_group): r for r in CreditRequirement.objects.filter(year=year)}
-    exemptions = dict(
-        Exemption.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
-        .values_list("worker_id", "reason")
-    )
-    totals = credit_totals_by_worker(workers, year)
-    empty = CreditTotals()
-    rows = workers.order_by("pk").values_list("pk", "institution_id", "profession", "title_level")
-    for pk, institution_id, profession, title_level in rows.iterator(chunk_size=5000):
-        group = title_group_of(title_level)
-        requirement = requirements.get((profession, group)) or requirements.get(("", group))
-        outcome = None
-        if requirement is not None:
-            outcome = evaluate(totals.get(pk, empty), requirement, exemptions.get(pk))
+    for pk, institution_id, group, outcome, _covered in yearly_outcomes_with_coverage(workers, year):
         yield pk, institution_id, group, outcome
+
+
+# ---- credits pages ---------------------------------------------------------------------------
+
+def activity_type_list(*, actor, active_only: bool = False) -> QuerySet:
+    qs = scoped_queryset(actor, ActivityType)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def activity_type_get(*, actor, pk, action: str = "view") -> ActivityType:
+    return access_object(actor, ActivityType, pk, action)
+
+
+def credit_queue(*, actor) -> QuerySet:
+    """Pending records waiting for the actor's step: an institution's department and institution steps,
+    the commission's last step. Anyone else has an empty queue."""
+    qs = scoped_queryset(actor, CreditRecord, "verify").filter(status=Verification.PENDING)
+    if actor.role == Role.INSTITUTION:
+        stages = (VerificationStage.DEPARTMENT, VerificationStage.INSTITUTION, VerificationStage.DONE)
+    elif actor.role == Role.COMMISSION_SCIENCE:
+        stages = (VerificationStage.COMMISSION,)
+    else:
+        return qs.none()
+    return qs.filter(stage__in=stages).select_related("worker", "worker__institution", "activity_type")
+
+
+def exemption_page_list(*, actor, year: int | None = None, status: str = "", institution: str = "",
+                        district: str = "") -> QuerySet:
+    qs = exemption_list(actor=actor, year=year).select_related("requested_by", "approved_by",
+                                                                 "worker__institution__district")
+    if status:
+        qs = qs.filter(status=status)
+    if institution:
+        qs = qs.filter(worker__institution_id=institution)
+    if district:
+        qs = qs.filter(worker__institution__district_id=district)
+    return qs
+
+
+def exemption_get(*, actor, pk, action: str = "view") -> Exemption:
+    return access_object(actor, Exemption, pk, action)
+
+
+def cycle_list(*, actor, last_year: int | None = None, passed: bool | None = None, institution: str = "",
+               district: str = "", action: str = "list") -> QuerySet:
+    qs = scoped_queryset(actor, CycleCertification, action).select_related("worker", "institution")
+    if last_year:
+        qs = qs.filter(last_year=last_year)
+    if passed is not None:
+        qs = qs.filter(passed=passed)
+    if institution:
+        qs = qs.filter(institution_id=institution)
+    if district:
+        qs = qs.filter(institution__district_id=district)
+    return qs
+
+
+def evidence_get(*, actor, pk) -> CreditEvidence:
+    return access_object(actor, CreditEvidence, pk, "view")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One worker's year: the ledger rows, the live audit outcome and what the checkers did."""
+
+    worker: Worker
+    year: int
+    records: list
+    outcome: AuditOutcome | None  # None: no requirement for the worker's group that year
+    title_group: str
+    years: list[int]  # years with records, for the selector
+    cycle: CycleCertification | None
+
+
+def worker_transcript(*, actor, worker: Worker, year: int) -> Transcript:
+    """`worker` must already come from the gate (access_object / worker_get)."""
+    records = list(
+        credit_record_list(actor=actor, worker=worker, year=year)
+        .select_related("activity_type", "verified_by")
+        .prefetch_related("reviews__reviewer", "evidence")
+        .order_by("earned_on", "pk")
+    )
+    single = scoped_queryset(actor, Worker, "view").filter(pk=worker.pk)
+    _, _, group, outcome = next(yearly_outcomes(single, year), (None, None, title_group_of(worker.title_level), None))
+    years = sorted(set(
+        scoped_queryset(actor, CreditRecord, "view").filter(worker=worker).order_by()
+        .values_list("year", flat=True).distinct()) | {year}, reverse=True)
+    cycle = (scoped_queryset(actor, CycleCertification, "view").filter(worker=worker, first_year__lte=year,
+                                                                         last_year__gte=year)
+             .order_by("-last_year").first())
+    return Transcript(worker, year, records, outcome, group, years, cycle)

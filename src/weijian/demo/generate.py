@@ -17,6 +17,7 @@ from weijian.accounts import services as account_services
 from weijian.accounts.models import User
 from weijian.accounts.roles import Role
 from weijian.demo.city import CITY, DEMO_DISTRICT, DISTRICTS, PROVINCE
+from weijian.demo.cme import generate_cme
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, plan_institutions
 from weijian.demo.users import DEMO_PASSWORD, DEMO_USERS
 from weijian.demo.workers import DEFAULT_WORKERS, WorkerRow, generate_workers
@@ -151,7 +152,13 @@ def generate_city(
                 continue  # a city without workers has no demo health worker
             user, created = _user(spec, **anchors.get(spec.anchor, {}))
             summary.users += created
-        lap("users", t)
+        t = lap("users", t)
+        cme = generate_cme(actor=User.objects.get(username="commission_science"), seed=seed,
+                           institutions=institutions, today=today)
+        lap("cme", t)
+        if not cme.skipped:
+            say(f"继续医学教育：{cme.projects} 个项目、{cme.attendances} 条参加记录、{cme.credits} 条学分记录 / "
+                f"CME projects, attendance, credits ({summary.timings['cme']}s)")
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
 

@@ -115,7 +115,7 @@ def _parse_rows(spec: ImportSpec, sheet: files.Sheet, out: Pass, cells: Pass) ->
             problems = problems or []
             problems.append(RowError(number, header, mask(shown) if sensitive else shown, hit[1]))
         if problems is None:
-            key = parsed.get(natural_key)
+            key = spec.row_key(parsed) if spec.row_key else parsed.get(natural_key)
             first = seen.setdefault(key, number)
             if first != number:
                 shown = mask(str(key)) if key_column.sensitive else str(key)

@@ -61,6 +61,9 @@ class ImportSpec:
     apply: Callable[..., ApplyResult]
     notes: Sequence[str] = ()
     batch_rows: int = 2_000  # rows checked and written together: bounded memory, few queries
+    # The in-file duplicate key of a parsed row, when one column does not identify it (e.g. a sign-in
+    # row is (project, ID number or licence number)); by default the natural_key column's value.
+    row_key: Callable[[dict], Any] | None = None
 
     @property
     def headers(self) -> list[str]:

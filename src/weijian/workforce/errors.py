@@ -15,3 +15,5 @@ class WorkforceErrorCode(ErrorCode):
     CHOICE_INVALID = "choice_invalid", _("取值不在允许范围内")
     PRACTISING_BEFORE_BIRTH = "practising_before_birth", _("执业起始日期早于出生日期")
     PRACTISING_IN_FUTURE = "practising_in_future", _("执业起始日期不能晚于今天")
+    LICENCE_INVALID = "licence_invalid", _("执业证书编码应为不超过32位的字母或数字")
+    LICENCE_TAKEN = "licence_taken", _("该执业证书编码已登记给其他人员")

@@ -46,6 +46,9 @@ class WorkerForm(StyledForm):
     practising_since = forms.DateField(label=_("执业起始日期"), required=False,
                                        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     status = forms.ChoiceField(label=_("状态"), choices=WorkerStatus.choices, initial=WorkerStatus.ACTIVE)
+    licence_number = forms.CharField(label=_("执业证书编码"), required=False, max_length=32,
+                                     help_text=_("选填；执业证书上的编码，签到表可凭此编码识别人员。"),
+                                     widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
     def __init__(self, *args, institutions=(), masked_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)

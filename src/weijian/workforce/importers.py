@@ -33,6 +33,9 @@ COLUMNS = (
            example="1949-12-31", parse=parsers.date),
     Column("sex", "性别", required=False, help="选填；男、女；填写时须与身份证号一致", example="女",
            parse=parsers.choice(Sex), options=_labels(Sex)),
+    Column("licence_number", "执业证书编码", required=False,
+           help="选填；不超过32位字母或数字；不填则保留已登记的编码", example="110510000012345",
+           parse=parsers.code),
 )
 _HEADER = {c.key: c.header for c in COLUMNS}
 
@@ -53,7 +56,7 @@ def prepare(actor, rows) -> PreparedBatch:
                 institution=institutions.get(row["institution"]), profession=row["profession"],
                 title_level=row.get("title_level") or "none", practising_since=row.get("practising_since"),
                 status=row.get("status") or "active", birth_date=row.get("birth_date"), sex=row.get("sex"),
-                today=today,
+                today=today, licence_number=row.get("licence_number"),
             )
         except BusinessError as exc:
             out.errors.append(RowError(number, _HEADER.get(exc.field, ""), _shown(exc.field, row.get(exc.field)),

@@ -39,6 +39,8 @@ class WorkerData:
     title_level: str
     practising_since: dt.date | None
     status: str
+    # 执业证书编码; None means "not given": an update keeps the stored one, a new worker gets none.
+    licence_number: str | None = None
 
     @property
     def index(self) -> str:
@@ -46,7 +48,7 @@ class WorkerData:
 
     def model_fields(self) -> dict:
         parsed = parse_id_number(self.id_number)
-        return {
+        fields = {
             "name": self.name,
             "id_number_masked": parsed.masked,
             "birth_date": self.birth_date,
@@ -57,6 +59,25 @@ class WorkerData:
             "practising_since": self.practising_since,
             "status": self.status,
         }
+        if self.licence_number is not None:
+            fields["licence_number"] = self.licence_number
+        return fields
+
+
+def clean_licence_number(value) -> str | None:
+    """执业证书编码: letters and digits, at most 32; blank gives "" (None stays None: not given)."""
+    if value is None:
+        return None
+    value = str(value).strip().upper()
+    if len(value) > 32 or (value and not (value.isascii() and value.isalnum())):
+        raise BusinessError(E.LICENCE_INVALID, field="licence_number")
+    return value
+
+
+def _licence_taken(licence: str, exclude_pk=None) -> bool:
+    if not licence:
+        return False
+    return Worker.objects.filter(licence_number=licence).exclude(pk=exclude_pk).exists()
 
 
 def _choice(value: str, choices, field: str) -> str:
@@ -69,6 +90,7 @@ def worker_clean(
     *, actor, name: str, id_number: str, institution: Institution | None, profession: str,
     title_level: str = "none", practising_since: dt.date | None = None, status: str = "active",
     birth_date: dt.date | None = None, sex: str | None = None, today: dt.date | None = None,
+    licence_number: str | None = None,
 ) -> WorkerData:
     """Validate one worker's fields and the actor's right to place them in `institution`."""
     name = (name or "").strip()
@@ -95,7 +117,7 @@ def worker_clean(
         if practising_since > (today or dt.date.today()):
             raise BusinessError(E.PRACTISING_IN_FUTURE, field="practising_since")
     return WorkerData(name, parsed.value, parsed.birth_date, parsed.sex, institution, profession,
-                      title_level, practising_since, status)
+                      title_level, practising_since, status, clean_licence_number(licence_number))
 
 
 @transaction.atomic
@@ -106,6 +128,8 @@ def worker_create(*, actor, data: WorkerData) -> Worker:
     index = data.index
     if Worker.objects.filter(id_number_index=index).exists():
         raise BusinessError(E.ID_NUMBER_TAKEN, field="id_number")
+    if _licence_taken(data.licence_number):
+        raise BusinessError(E.LICENCE_TAKEN, field="licence_number")
     worker = Worker(**data.model_fields(), id_number_index=index,
                     id_number_encrypted=crypto.encrypt(data.id_number))
     worker.full_clean()
@@ -126,6 +150,9 @@ def worker_update(*, actor, worker: Worker, data: WorkerData) -> Worker:
             raise BusinessError(E.ID_NUMBER_TAKEN, field="id_number")
         worker.id_number_index = index
         worker.id_number_encrypted = crypto.encrypt(data.id_number)
+    if data.licence_number and data.licence_number != worker.licence_number and _licence_taken(
+            data.licence_number, exclude_pk=worker.pk):
+        raise BusinessError(E.LICENCE_TAKEN, field="licence_number")
     before = audit_snapshot(worker)
     for field, value in data.model_fields().items():
         setattr(worker, field, value)
@@ -192,9 +219,10 @@ class BulkResult:
     refused: list[tuple[int, BusinessError]] = dataclasses.field(default_factory=list)
 
 
-COMPARED = ("name", "institution_id", "profession", "title_level", "practising_since", "status")
+COMPARED = ("name", "institution_id", "profession", "title_level", "practising_since", "status", "licence_number")
 _INSERTED = ("id", "name", "id_number_encrypted", "id_number_index", "id_number_masked", "birth_date", "sex",
-             "institution_id", "profession", "title_level", "practising_since", "status", "created_at", "updated_at")
+             "institution_id", "profession", "title_level", "practising_since", "status", "licence_number",
+             "created_at", "updated_at")
 _AUDITED = ("at", "actor_id", "actor_username", "actor_role", "address", "channel", "action", "entity",
             "entity_id", "summary", "before", "after", "outcome")
 
@@ -203,6 +231,8 @@ def _changed_fields(worker: Worker, row: WorkerData) -> dict[str, tuple]:
     """{field: (stored, incoming)} for the fields an import may change."""
     incoming = {"name": row.name, "institution_id": row.institution.pk, "profession": row.profession,
                 "title_level": row.title_level, "practising_since": row.practising_since, "status": row.status}
+    if row.licence_number is not None:  # a blank cell keeps the stored licence number
+        incoming["licence_number"] = row.licence_number
     return {k: (getattr(worker, k), v) for k, v in incoming.items() if getattr(worker, k) != v}
 
 
@@ -215,7 +245,11 @@ def _existing(actor, rows: list[WorkerData]):
     with index_lookups():
         found = {w.id_number_index: w for w in
                  Worker.objects.filter(field_in("id_number_index", indexes)).select_related("institution")}
+        licences = [row.licence_number for row in rows if row.licence_number]
+        holders = dict(Worker.objects.filter(field_in("licence_number", licences))
+                       .values_list("licence_number", "id_number_index")) if licences else {}
     usable, refused, seen = [], [], set()
+    licence_rows: dict[str, str] = {}  # licence number -> the blind index of the batch row carrying it
     for position, (row, index) in enumerate(zip(rows, indexes, strict=True)):
         worker = found.get(index)
         if index in seen:
@@ -226,6 +260,9 @@ def _existing(actor, rows: list[WorkerData]):
                 E.ID_NUMBER_TAKEN, "该身份证号已在您管辖范围以外的机构登记，不能通过导入修改", field="id_number")))
         elif worker is None and not row.institution.is_active:  # as worker_create
             refused.append((position, BusinessError(E.INSTITUTION_CLOSED, field="institution")))
+        elif row.licence_number and (holders.get(row.licence_number, index) != index
+                                     or licence_rows.setdefault(row.licence_number, index) != index):
+            refused.append((position, BusinessError(E.LICENCE_TAKEN, field="licence_number")))
         else:
             usable.append((position, row, index, worker))
         seen.add(index)
@@ -269,7 +306,7 @@ def worker_bulk_upsert(*, actor, rows: list[WorkerData]) -> BulkResult:
         masked, institution_id = mask_id_number(row.id_number), row.institution.pk
         to_create.append((pk, row.name, crypto.encrypt(row.id_number), index, masked, row.birth_date, row.sex,
                           institution_id, row.profession, row.title_level, row.practising_since, row.status,
-                          now, now))
+                          row.licence_number or "", now, now))
         events.append((*event, AuditAction.CREATE, "worker", str(pk), f"导入新增 {row.name}"[:255], None,
                        {"name": row.name, "institution_id": institution_id, "id_number_masked": masked}, "ok"))
     for _, row, _index, worker in usable:

@@ -143,7 +143,7 @@ def _cleaned(actor, form, options, worker=None):
     chosen = next((i for i in options if str(i.pk) == data["institution"]), None)
     fields = {"name": data["name"], "institution": chosen, "profession": data["profession"],
               "title_level": data["title_level"], "practising_since": data["practising_since"],
-              "status": data["status"]}
+              "status": data["status"], "licence_number": data["licence_number"]}
     if worker is None:
         return services.worker_clean(actor=actor, id_number=data["id_number"], **fields)
     return services.worker_clean_update(actor=actor, worker=worker, id_number=data["id_number"], **fields)
@@ -185,7 +185,7 @@ def worker_update_view(request, pk: int):
     options = _institution_options(request.user, worker.institution)
     initial = {"name": worker.name, "institution": str(worker.institution_id), "profession": worker.profession,
                "title_level": worker.title_level, "practising_since": worker.practising_since,
-               "status": worker.status}
+               "status": worker.status, "licence_number": worker.licence_number}
     form = WorkerForm(request.POST or None, initial=initial, institutions=options,
                       masked_id=worker.id_number_masked)
     if request.method == "POST" and form.is_valid():

@@ -1,11 +1,13 @@
 """Yearly requirements, exemptions and the annual audit."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from weijian.accounts.access import (
+    access_object,
     division_in_scope,
     require,
     scoped_queryset,
@@ -16,11 +18,12 @@ from weijian.cme.errors import CmeErrorCode as E
 from weijian.cme.models import (
     AnnualAudit,
     CreditRequirement,
+    CycleCertification,
     Exemption,
     TitleGroup,
     Verification,
 )
-from weijian.cme.selectors import yearly_outcomes
+from weijian.cme.selectors import policy_for, yearly_outcomes
 from weijian.cme.services._common import (
     _audit,
     _choice,
@@ -171,5 +174,121 @@ def annual_audit_run(
             "failed": result.failed,
             "no_requirement": missing,
         },
+    )
+    return result
+
+
+# ---- exemptions: request, decide -------------------------------------------------------------
+
+
+@transaction.atomic
+def exemption_request(*, actor, worker: Worker, year: int, reason: str) -> Exemption:
+    """Ask for a year's exemption (the worker's institution, or the worker himself): pending until the
+    district or the commission decides. A rejected request may be made again."""
+    require(actor, "cme-exemption", "create")
+    _require_worker(actor, worker)
+    _year(year)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError(E.REASON_REQUIRED, field="reason")
+    exemption = Exemption.objects.select_for_update().filter(worker=worker, year=year).first()
+    if exemption is not None and exemption.status != Verification.REJECTED:
+        raise BusinessError(E.EXEMPTION_EXISTS, field="year")
+    before = audit_snapshot(exemption) if exemption else None
+    exemption = exemption or Exemption(worker=worker, year=year)
+    exemption.reason, exemption.status, exemption.requested_by = reason[:200], Verification.PENDING, actor
+    exemption.decision_reason, exemption.approved_by, exemption.approved_at = "", None, None
+    exemption.full_clean()
+    exemption.save()
+    _audit(actor, AuditAction.SUBMIT, "cme-exemption", exemption, f"{worker.name} {year}年度豁免申请",
+           before=before, after=audit_snapshot(exemption))
+    return exemption
+
+
+@transaction.atomic
+def exemption_decide(*, actor, exemption: Exemption, approve: bool, reason: str = "") -> Exemption:
+    """Approve or reject a pending request (the worker's district, or the commission); rejecting needs a
+    reason. Only approved exemptions count in the audit."""
+    require(actor, "cme-exemption", "approve")
+    exemption = access_object(actor, Exemption, exemption.pk, "approve")
+    exemption = Exemption.objects.select_for_update().select_related("worker").get(pk=exemption.pk)
+    if exemption.status != Verification.PENDING:
+        raise BusinessError(E.EXEMPTION_NOT_PENDING, field="status")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise BusinessError(E.REASON_REQUIRED, field="reason")
+    before = audit_snapshot(exemption)
+    exemption.status = Verification.VERIFIED if approve else Verification.REJECTED
+    exemption.decision_reason = reason[:200]
+    exemption.approved_by, exemption.approved_at = actor, timezone.now()
+    exemption.full_clean()
+    exemption.save(update_fields=["status", "decision_reason", "approved_by", "approved_at", "updated_at"])
+    old, new = audit_changes(before, audit_snapshot(exemption))
+    _audit(actor, AuditAction.APPROVE if approve else AuditAction.REJECT, "cme-exemption", exemption,
+           f"{exemption.worker.name} {exemption.year}年度豁免{'批准' if approve else '驳回'}", before=old, after=new)
+    return exemption
+
+
+# ---- cycle certification ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleRun:
+    first_year: int
+    last_year: int
+    certified: int  # rows written
+    passed: int
+    failed: int
+    no_requirement: int  # active workers with no judged year in the cycle: no row written
+
+
+@transaction.atomic
+def cycle_certify_run(*, actor, last_year: int, district: Division | None = None) -> CycleRun:
+    """Certify the cycle ending `last_year` (its length from the policy of that year) for every active
+    worker in scope: each year judged live like the annual audit (years without a requirement skipped);
+    passed when at least one year was judged and every judged year passed (an exemption passes)."""
+    require(actor, "cme-cycle", "run")
+    _year(last_year)
+    first_year = last_year - policy_for(last_year).cycle_years + 1
+    workers = scoped_queryset(actor, Worker, "list")
+    if district is not None:
+        if not division_in_scope(actor, district):
+            raise BusinessError(E.DISTRICT_OUT_OF_SCOPE, field="district")
+        workers = workers.filter(institution__district=district)
+    workers = workers.filter(status=WorkerStatus.ACTIVE)
+    judged: dict[int, list] = {}
+    institutions: dict[int, int] = {}
+    for year in range(first_year, last_year + 1):
+        for worker_id, institution_id, _group, outcome in yearly_outcomes(workers, year):
+            institutions[worker_id] = institution_id
+            if outcome is not None:
+                judged.setdefault(worker_id, []).append((year, outcome))
+    CycleCertification.objects.filter(first_year=first_year, worker__in=workers.values("pk")).delete()
+    rows = []
+    for worker_id, years in sorted(judged.items()):
+        failing = [str(year) for year, outcome in years if not outcome.passed]
+        passed = not failing
+        reason = (f"周期内{len(years)}个年度均达标" if passed
+                  else f"未达标年度：{'、'.join(failing)}")
+        rows.append(CycleCertification(
+            worker_id=worker_id, first_year=first_year, last_year=last_year,
+            institution_id=institutions[worker_id], passed=passed,
+            years_passed=len(years) - len(failing),
+            counted_total=sum((outcome.counted_total for _, outcome in years), Decimal("0.0")),
+            reason=reason[:255],
+        ))
+    CycleCertification.objects.bulk_create(rows, batch_size=2000)
+    passed = sum(row.passed for row in rows)
+    result = CycleRun(first_year, last_year, len(rows), passed, len(rows) - passed, len(institutions) - len(rows))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity="cme-cycle",
+        entity_id=last_year,
+        summary=f"{first_year}—{last_year}年周期验证：{result.certified}人，合格{result.passed}人，"
+                f"不合格{result.failed}人",
+        after={"first_year": first_year, "last_year": last_year, "district": district.pk if district else None,
+               "certified": result.certified, "passed": result.passed, "failed": result.failed,
+               "no_requirement": result.no_requirement},
     )
     return result
