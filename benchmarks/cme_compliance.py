@@ -172,12 +172,13 @@ def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
     return figures
 
 
-def run_child(engine: str, database_url: str, data_dir: Path, workers: int, credits: int) -> dict:
+def run_child(engine: str, database_url: str, data_dir: Path, workers: int, credits: int,
+              profile: bool = False) -> dict:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "weijian.settings.base",
            "WEIJIAN_DATABASE_URL": database_url, "WEIJIAN_DATA_DIR": str(data_dir),
            "WEIJIAN_DEBUG": "0", "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, __file__, "--child", engine, "--workers", str(workers), "--credits", str(credits),
-           "--dir", str(data_dir)]
+           "--dir", str(data_dir), *(["--profile"] if profile else [])]
     out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{engine} child failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
@@ -219,6 +220,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="number of workers (overrides --quick)")
     parser.add_argument("--credits", type=int, help="number of credit records (overrides --quick)")
     parser.add_argument("--engine", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--profile", action="store_true", help="cProfile each child; top functions to stdout")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -226,7 +228,17 @@ def main() -> None:
     credits = args.credits or (200_000 if args.quick else 2_000_000)
 
     if args.child:
-        print(json.dumps(child(args.child, workers, credits, Path(args.dir)), ensure_ascii=False))
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            result = profiler.runcall(child, args.child, workers, credits, Path(args.dir))
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+        else:
+            result = child(args.child, workers, credits, Path(args.dir))
+        print(json.dumps(result, ensure_ascii=False))
         return
 
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
@@ -239,7 +251,7 @@ def main() -> None:
             print(f"{engine}: setting up {workers} workers, {credits} credit records …", flush=True)
             if engine == "sqlite":
                 results[engine] = run_child(engine, f"sqlite:///{data_dir / 'bench.sqlite3'}", data_dir,
-                                            workers, credits)
+                                            workers, credits, args.profile)
             else:
                 name, note = pg_create()
                 if name is None:
@@ -248,7 +260,7 @@ def main() -> None:
                     continue
                 try:
                     results[engine] = run_child(engine, f"postgres://postgres@127.0.0.1:5432/{name}", data_dir,
-                                                workers, credits)
+                                                workers, credits, args.profile)
                 finally:
                     pg_drop(name)
 

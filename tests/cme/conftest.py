@@ -15,6 +15,10 @@ Workers (district A: a1, a2, a3; district B: b1, b2) and their verified 2025 cre
   a3 junior:       P1 (I 10) + self-study II 8 → I 10, II 8, total 18: short total 2, II 2 → fail
   b1 intermediate: nothing, exempt (出国进修) → pass
   b2 junior:       P2 (I 8 remote, under cap) + self-study II 12 → I 8, II 12, total 20: pass
+
+Self-reports are verified through the real chain (department and institution steps by the worker's
+institution user — the world adds `institution_a2` for inst_a2 — then the commission); the rejected one
+is sent back at the department step.
 """
 
 import datetime as dt

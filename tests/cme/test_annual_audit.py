@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.cme.conftest import verify_through_chain
 from weijian.audit.models import AuditEvent
 from weijian.cme import services
 from weijian.cme.models import AnnualAudit
@@ -52,7 +53,7 @@ def test_a_rerun_replaces_the_rows_and_sees_new_credits(cme):
     # a3 gets 2 more class II credits: I 10 + II 10 = 20 → meets the junior requirement.
     record = services.credit_record_create(actor=inst_a1, worker=cme.a3, credit_class="II", category="paper",
                                            credits="2", earned_on=cme.p1.start_date)
-    services.credit_verify(actor=inst_a1, record=record)
+    verify_through_chain(cme.base, record)
     result = services.annual_audit_run(actor=science, year=YEAR)
     assert (result.audited, result.passed) == (5, 4)
     assert AnnualAudit.objects.filter(year=YEAR).count() == 5

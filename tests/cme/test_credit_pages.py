@@ -2,13 +2,19 @@
 
 import datetime as dt
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from weijian.audit.models import AuditEvent
 from weijian.cme import services
-from weijian.cme.models import ActivityType, AnnualAudit, CreditEvidence, CreditRecord, CycleCertification, Exemption
+from weijian.cme.models import (
+    ActivityType,
+    AnnualAudit,
+    CreditEvidence,
+    CreditRecord,
+    CycleCertification,
+    Exemption,
+)
 
 from .conftest import YEAR
 
@@ -195,3 +201,13 @@ def test_audit_and_cycle_pages(cme, client_for):
     assert {obj.worker.name for obj, _, _ in listing.context["rows"]} == {"王药师", "钱技士"}
     mine = _get(client_for, cme, "worker_a1", reverse("cme:cycle-list"))
     assert [obj.worker.name for obj, _, _ in mine.context["rows"]] == ["张医生"]
+
+
+def test_every_credit_page_needs_a_login(cme, client):
+    urls = [reverse(name) for name in ("cme:my-transcript", "cme:credit-list", "cme:credit-report", "cme:credit-queue",
+                                       "cme:activity-type-list", "cme:requirement-list", "cme:exemption-list",
+                                       "cme:audit-list", "cme:cycle-list", "cme:audit-run", "cme:cycle-run")]
+    urls += [_transcript(cme.a1.pk), reverse("cme:transcript-pdf", args=[cme.a1.pk])]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response["Location"], url

@@ -250,10 +250,8 @@ def test_bad_sign_in_rows_get_chinese_reasons_and_nothing_is_written(world, peop
     job = upload(actor, xlsx(rows, ATTENDANCE_HEADERS), "sheet.xlsx", entity="cme-attendance")
     assert job.status == JobStatus.VALIDATED
     found = sorted(errors_of(job))
-    # Which column the duplicate is reported under depends on the framework's duplicate key (see
-    # cme.importers.ATTENDANCE_IMPORT); the row and the reason do not.
-    assert found[0][0] == 3 and found[0][3].startswith("与第 2 行重复")
-    assert found[1:] == [
+    assert found == [
+        (3, "项目编号", f"{n.number}：{mask(people.ids['a'])}", "与第 2 行重复"),
         (4, "身份证号", mask(unknown), "未找到该人员"),
         (5, "执业证书编码", "999999", "未找到该人员"),
         (6, "姓名", "错名字", "姓名与证件号不符"),
@@ -397,8 +395,6 @@ def test_worker_services_check_the_licence_number(world, people):
     assert people.a3.licence_number == "110510000000003"
 
 
-@pytest.mark.skipif(not hasattr(ATTENDANCE_IMPORT, "row_key"),
-                    reason="needs ImportSpec.row_key in the import framework (requested in the report)")
 def test_namesakes_and_one_person_in_two_projects_are_not_duplicates(world, people, projects):
     actor = world.user("commission_science")
     info = world.user("commission_info")

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from tests.cme.conftest import verify_through_chain
 from weijian.audit.models import AuditEvent
 from weijian.cme import services
 from weijian.cme.models import Attendance, CreditRecord, CreditRequirement, Exemption
@@ -179,20 +180,18 @@ def test_an_institution_cannot_record_credits_for_another_institutions_worker(wo
     assert not CreditRecord.objects.exists()
 
 
-def test_verification_is_scoped_and_happens_once(cme):
+def test_verification_is_scoped_and_ends_once_verified(cme):
     record = cme.pending_a2
     with pytest.raises(NotFoundOrForbidden):
-        services.credit_verify(actor=cme.user("institution_b1"), record=record)
-    with pytest.raises(NotFoundOrForbidden):
-        services.credit_verify(actor=cme.user("district_b"), record=record)
-    with pytest.raises(PermissionDenied):
-        services.credit_verify(actor=cme.user("worker_a1"), record=record)
-    verified = services.credit_verify(actor=cme.user("district_a"), record=record)
-    assert (verified.status, verified.verified_by) == ("verified", cme.user("district_a"))
-    event = AuditEvent.objects.filter(entity="cme-credit", entity_id=str(record.pk), action="update").get()
-    assert (event.before["status"], event.after["status"]) == ("pending", "verified")
-    assert _code(services.credit_verify, actor=cme.user("commission_science"), record=record) == (
-        "already_verified")
+        services.credit_review(actor=cme.user("institution_b1"), record=record, approve=True)
+    for outsider in ("district_a", "worker_a1"):  # the district has no step in the chain
+        with pytest.raises(PermissionDenied):
+            services.credit_review(actor=cme.user(outsider), record=record, approve=True)
+    verified = verify_through_chain(cme.base, record)
+    assert (verified.status, verified.stage, verified.verified_by) == ("verified", "done",
+                                                                        cme.user("commission_science"))
+    assert _code(services.credit_review, actor=cme.user("commission_science"), record=record,
+                 approve=True) == "already_verified"
 
 
 # ---- requirements and exemptions -------------------------------------------------------------

@@ -5,8 +5,6 @@ The columns here turn cells into values; the row rules and the writes are in cme
 shared with the bulk credit API (which parses its JSON records with `parse_records` below).
 """
 
-from dataclasses import fields as dataclass_fields
-
 from django.utils.translation import gettext as _
 
 from weijian.cme.errors import CmeErrorCode as E
@@ -34,9 +32,10 @@ def _text(limit: int):
     return parse
 
 
-def _id_number(value) -> str:
+def _id_number(value) -> tuple[str, str]:
+    """A valid ID number becomes (blind index, masked number): see services.imports.id_key."""
     try:
-        return parse_id_number(parsers.code(value)).value
+        return rules.id_key(parse_id_number(parsers.code(value)).value)
     except IdNumberError as exc:
         raise ValueError(str(exc)) from None
 
@@ -59,7 +58,7 @@ def _credits(value):
 
 def _record_id(value) -> str:
     text = parsers.text(value)
-    if not text or len(text) > 64:
+    if not text or len(text) > 64 or rules.SEPARATOR in text:
         raise ValueError(str(E.RECORD_ID_INVALID.message))
     return text
 
@@ -129,28 +128,33 @@ ATTENDANCE_COLUMNS = (
 )
 
 
-def attendance_row_key(row: dict):
+class _SignInKey(tuple):
+    """(project, (blind index, masked ID number), licence number); shown in duplicate-row errors as the
+    project and the masked number (or the licence number)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        project, (_index, masked), licence = self
+        return f"{project}：{masked or licence}"
+
+
+def attendance_row_key(row: dict) -> _SignInKey:
     """Two rows are the same attendance when project and person agree (the person by either identifier)."""
-    return row.get("project"), row.get("id_number") or "", row.get("licence_number") or ""
+    return _SignInKey((row.get("project"), row.get("id_number") or ("", ""), row.get("licence_number") or ""))
 
-
-# A sign-in sheet has no one-column key: until the framework takes a row key, each sheet is checked
-# as one batch, and duplicate rows are found by the row check (same project, same person).
-_ROW_KEY = ({"row_key": attendance_row_key} if "row_key" in {f.name for f in dataclass_fields(ImportSpec)}
-            else {})
 
 ATTENDANCE_IMPORT = ImportSpec(
     entity="cme-attendance",
     title="继续医学教育项目签到表",
     columns=ATTENDANCE_COLUMNS,
-    natural_key="name",
+    natural_key="project",  # duplicates are found by `row_key`; this column names them in the report
     prepare=rules.attendance_rows_check,
     classify=rules.attendance_rows_plan,
     apply=rules.attendance_rows_write,
     notes=("按身份证号（或执业证书编码）识别人员，姓名须一致；未找到的人员列入错误报告。",
            "每条参加记录按项目学分计入该人员学分档案；已登记的参加记录不会重复计分。"),
-    batch_rows=files.MAX_ROWS,
-    **_ROW_KEY,
+    row_key=attendance_row_key,
 )
 
 

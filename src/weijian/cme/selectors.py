@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
@@ -239,6 +240,11 @@ def spot_check_item_get(*, actor, pk, action: str = "view") -> SpotCheckItem:
 
 
 # ---- the shared aggregate --------------------------------------------------------------------
+#
+# Sized for the city: 70,000 workers and millions of credit records must give every district's and
+# institution's compliance in about a second. Hence: one GROUP BY whose sums come back as integer tenths
+# of a credit (exact on every backend), rows read straight from the cursor (no model instances, no
+# per-value converters), workers as tuples, and `yearly_passes` judging pass/fail in integers.
 
 def _tenths(credit_class: str, remote: bool):
     """Sum of verified credits of one kind, in tenths of a credit as an integer. Credits carry one decimal
@@ -251,8 +257,20 @@ def _from_tenths(value) -> Decimal:
     return Decimal(value or 0).scaleb(-1)
 
 
+def _raw_rows(qs: QuerySet, chunk: int = 10_000) -> Iterator[tuple]:
+    """The rows of a values_list queryset as the database returns them (the ORM builds and scopes the
+    SQL; skipping its per-value converters matters when there are hundreds of thousands of values)."""
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(chunk):
+            yield from rows
+
+
 def _credit_tenths_by_worker(workers: QuerySet, year: int) -> dict[int, tuple[int, int, int, int]]:
-    rows = (
+    """worker id -> (class I on-site, class II on-site, class I remote, class II remote) verified credits in
+    tenths; workers without any verified record in the year are absent."""
+    qs = (
         CreditRecord.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
         .order_by()
         .values("worker_id")
@@ -260,7 +278,7 @@ def _credit_tenths_by_worker(workers: QuerySet, year: int) -> dict[int, tuple[in
                   i_remote=_tenths(CreditClass.I, True), ii_remote=_tenths(CreditClass.II, True))
         .values_list("worker_id", "i_onsite", "ii_onsite", "i_remote", "ii_remote")
     )
-    return {pk: (a or 0, b or 0, c or 0, d or 0) for pk, a, b, c, d in rows.iterator(chunk_size=10_000)}
+    return {pk: (int(a or 0), int(b or 0), int(c or 0), int(d or 0)) for pk, a, b, c, d in _raw_rows(qs)}
 
 
 def credit_totals_by_worker(workers: QuerySet, year: int) -> dict[int, CreditTotals]:
@@ -269,37 +287,21 @@ def credit_totals_by_worker(workers: QuerySet, year: int) -> dict[int, CreditTot
             for pk, tenths in _credit_tenths_by_worker(workers, year).items()}
 
 
-def yearly_outcomes_with_coverage(
-    workers: QuerySet, year: int
-) -> Iterator[tuple[int, int, str, AuditOutcome | None, bool]]:
-    """As `yearly_outcomes`, plus whether the worker has any verified credit in the year (coverage).
-
-    Built for the city-wide breakdown (tens of thousands of workers, millions of records): sums come back
-    as integers from one GROUP BY, workers as tuples, and workers with the same totals, requirement and
-    exemption share one evaluation.
-    """
+def _year_inputs(workers: QuerySet, year: int):
+    """What judging a year needs: requirements by (profession, group), verified exemptions, credit tenths,
+    and the workers as (pk, institution id, profession, title level) tuples in pk order."""
     requirements = {(r.profession, r.title_group): r for r in CreditRequirement.objects.filter(year=year)}
     exemptions = dict(
         Exemption.objects.filter(year=year, status=Verification.VERIFIED, worker__in=workers.values("pk"))
         .values_list("worker_id", "reason")
     )
     tenths = _credit_tenths_by_worker(workers, year)
-    nothing = (0, 0, 0, 0)
-    judged: dict[tuple, AuditOutcome] = {}
-    groups = {level: title_group_of(level) for level in TitleLevel.values}
-    rows = workers.order_by("pk").values_list("pk", "institution_id", "profession", "title_level")
-    for pk, institution_id, profession, title_level in rows.iterator(chunk_size=10_000):
-        group = groups.get(title_level) or title_group_of(title_level)
-        requirement = requirements.get((profession, group)) or requirements.get(("", group))
-        sums = tenths.get(pk)
-        outcome = None
-        if requirement is not None:
-            key = (sums or nothing, requirement.pk, exemptions.get(pk))
-            outcome = judged.get(key)
-            if outcome is None:
-                totals = CreditTotals(*(_from_tenths(v) for v in key[0]))
-                outcome = judged[key] = evaluate(totals, requirement, key[2])
-        yield pk, institution_id, group, outcome, sums is not None
+    rows = _raw_rows(workers.order_by("pk").values_list("pk", "institution_id", "profession", "title_level"))
+    return requirements, exemptions, tenths, rows
+
+
+def _group_of() -> dict[str, str]:
+    return {level: str(title_group_of(level)) for level in TitleLevel.values}
 
 
 def yearly_outcomes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, str, AuditOutcome | None]]:
@@ -308,96 +310,46 @@ def yearly_outcomes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, st
     Four queries whatever the number of workers: requirements, exemptions, credit sums, workers.
     The outcome is None when no requirement is set for the worker's group that year.
     """
-    for pk, institution_id, group, outcome, _covered in yearly_outcomes_with_coverage(workers, year):
+    requirements, exemptions, tenths, rows = _year_inputs(workers, year)
+    groups, nothing = _group_of(), (0, 0, 0, 0)
+    for pk, institution_id, profession, title_level in rows:
+        group = groups.get(title_level) or title_group_of(title_level)
+        requirement = requirements.get((profession, group)) or requirements.get(("", group))
+        outcome = None
+        if requirement is not None:
+            totals = CreditTotals(*(_from_tenths(v) for v in tenths.get(pk, nothing)))
+            outcome = evaluate(totals, requirement, exemptions.get(pk))
         yield pk, institution_id, group, outcome
 
 
-# ---- credits pages ---------------------------------------------------------------------------
-
-def activity_type_list(*, actor, active_only: bool = False) -> QuerySet:
-    qs = scoped_queryset(actor, ActivityType)
-    return qs.filter(is_active=True) if active_only else qs
-
-
-def activity_type_get(*, actor, pk, action: str = "view") -> ActivityType:
-    return access_object(actor, ActivityType, pk, action)
+def _requirement_tenths(requirement) -> tuple[int, int, int, int]:
+    return tuple(int((Decimal(str(v)) * 10).to_integral_value())
+                 for v in (requirement.total, requirement.min_class_i, requirement.min_class_ii,
+                           requirement.remote_cap))
 
 
-def credit_queue(*, actor) -> QuerySet:
-    """Pending records waiting for the actor's step: an institution's department and institution steps,
-    the commission's last step. Anyone else has an empty queue."""
-    qs = scoped_queryset(actor, CreditRecord, "verify").filter(status=Verification.PENDING)
-    if actor.role == Role.INSTITUTION:
-        stages = (VerificationStage.DEPARTMENT, VerificationStage.INSTITUTION, VerificationStage.DONE)
-    elif actor.role == Role.COMMISSION_SCIENCE:
-        stages = (VerificationStage.COMMISSION,)
-    else:
-        return qs.none()
-    return qs.filter(stage__in=stages).select_related("worker", "worker__institution", "activity_type")
+def passes_in_tenths(sums: tuple[int, int, int, int], requirement: tuple[int, int, int, int]) -> bool:
+    """`rules.evaluate(...).passed` for a non-exempt worker, in integer tenths (tested against evaluate)."""
+    i_onsite, ii_onsite, i_remote, ii_remote = sums
+    total, min_i, min_ii, cap = requirement
+    remote_i = min(i_remote, cap)
+    class_i = i_onsite + remote_i
+    class_ii = ii_onsite + min(ii_remote, cap - remote_i)
+    return class_i >= min_i and class_ii >= min_ii and class_i + class_ii >= total
 
 
-def exemption_page_list(*, actor, year: int | None = None, status: str = "", institution: str = "",
-                        district: str = "") -> QuerySet:
-    qs = exemption_list(actor=actor, year=year).select_related("requested_by", "approved_by",
-                                                                 "worker__institution__district")
-    if status:
-        qs = qs.filter(status=status)
-    if institution:
-        qs = qs.filter(worker__institution_id=institution)
-    if district:
-        qs = qs.filter(worker__institution__district_id=district)
-    return qs
-
-
-def exemption_get(*, actor, pk, action: str = "view") -> Exemption:
-    return access_object(actor, Exemption, pk, action)
-
-
-def cycle_list(*, actor, last_year: int | None = None, passed: bool | None = None, institution: str = "",
-               district: str = "", action: str = "list") -> QuerySet:
-    qs = scoped_queryset(actor, CycleCertification, action).select_related("worker", "institution")
-    if last_year:
-        qs = qs.filter(last_year=last_year)
-    if passed is not None:
-        qs = qs.filter(passed=passed)
-    if institution:
-        qs = qs.filter(institution_id=institution)
-    if district:
-        qs = qs.filter(institution__district_id=district)
-    return qs
-
-
-def evidence_get(*, actor, pk) -> CreditEvidence:
-    return access_object(actor, CreditEvidence, pk, "view")
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """One worker's year: the ledger rows, the live audit outcome and what the checkers did."""
-
-    worker: Worker
-    year: int
-    records: list
-    outcome: AuditOutcome | None  # None: no requirement for the worker's group that year
-    title_group: str
-    years: list[int]  # years with records, for the selector
-    cycle: CycleCertification | None
-
-
-def worker_transcript(*, actor, worker: Worker, year: int) -> Transcript:
-    """`worker` must already come from the gate (access_object / worker_get)."""
-    records = list(
-        credit_record_list(actor=actor, worker=worker, year=year)
-        .select_related("activity_type", "verified_by")
-        .prefetch_related("reviews__reviewer", "evidence")
-        .order_by("earned_on", "pk")
-    )
-    single = scoped_queryset(actor, Worker, "view").filter(pk=worker.pk)
-    _, _, group, outcome = next(yearly_outcomes(single, year), (None, None, title_group_of(worker.title_level), None))
-    years = sorted(set(
-        scoped_queryset(actor, CreditRecord, "view").filter(worker=worker).order_by()
-        .values_list("year", flat=True).distinct()) | {year}, reverse=True)
-    cycle = (scoped_queryset(actor, CycleCertification, "view").filter(worker=worker, first_year__lte=year,
-                                                                         last_year__gte=year)
-             .order_by("-last_year").first())
-    return Transcript(worker, year, records, outcome, group, years, cycle)
+def yearly_passes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, str, bool | None, bool]]:
+    """(worker id, institution id, title group, passed, covered) for each worker: the same judgement as
+    `yearly_outcomes` (passed is None when no requirement applies), without building outcomes, plus
+    whether the worker has any verified credit in the year. Four queries; for city-wide aggregates."""
+    requirements, exemptions, tenths, rows = _year_inputs(workers, year)
+    needs = {key: _requirement_tenths(r) for key, r in requirements.items()}
+    groups, nothing = _group_of(), (0, 0, 0, 0)
+    for pk, institution_id, profession, title_level in rows:
+        group = groups.get(title_level) or title_group_of(title_level)
+        need = needs.get((profession, group)) or needs.get(("", group))
+        sums = tenths.get(pk)
+        passed = None
+        if need is not None:
+            passed = bool(exemptions.get(pk)) or passes_in_tenths(sums or nothing, need)
+        yield pk, institution_id, group, passed, sums is not None

@@ -388,7 +388,7 @@ class _Builder:
                 if not _passes(*self._sums(items), requirement):
                     break
                 items[index][6] = False
-        for kind, cls, credits, remote, project, day, counted in items:
+        for kind, cls, credits, _remote, project, day, counted in items:
             if kind == "attendance":
                 if counted:
                     self.attendance_rows.append((project, worker.pk, day))

@@ -11,12 +11,13 @@ ID numbers are matched through the blind index only; error rows show masked numb
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,7 @@ CREDIT_HEADERS = {
 }
 LISTED_LEVELS = (ProjectLevel.NATIONAL, ProjectLevel.PROVINCIAL)
 MAX_API_RECORDS = 5_000
+SEPARATOR = "\x1f"  # joins platform record numbers into one query parameter; refused inside them
 
 
 def _reason(code: E) -> str:
@@ -70,13 +72,18 @@ def _reason(code: E) -> str:
 
 # ---- people: found by ID number (blind index) or licence number, in the uploader's scope ------------
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
     pk: int
     name: str
     institution_id: int
     district_id: int
     status: str
+
+
+def id_key(id_number: str) -> tuple[str, str]:
+    """What the CME imports keep of a (valid) ID number cell: (blind index, masked number). Computed
+    once, while the file is parsed; the clear number goes no further (not into the rows file either)."""
+    return id_number_index(id_number), mask(id_number)
 
 
 _PERSON_FIELDS = ("pk", "name", "institution_id", "institution__district_id", "status")
@@ -90,7 +97,8 @@ def people_by_index(indexes) -> dict[str, Person]:
     with index_lookups():
         rows = (Worker.objects.filter(field_in("id_number_index", indexes))
                 .values_list("id_number_index", *_PERSON_FIELDS))
-        return {row[0]: Person(*row[1:]) for row in rows}
+        make = Person._make
+        return {row[0]: make(row[1:]) for row in rows}
 
 
 def _people_by_licence(licences) -> dict[str, Person | None]:
@@ -101,7 +109,7 @@ def _people_by_licence(licences) -> dict[str, Person | None]:
     found: dict[str, Person | None] = {}
     rows = Worker.objects.filter(field_in("licence_number", licences)).values_list("licence_number", *_PERSON_FIELDS)
     for row in rows:
-        found[row[0]] = None if row[0] in found else Person(*row[1:])
+        found[row[0]] = None if row[0] in found else Person._make(row[1:])
     return found
 
 
@@ -117,18 +125,6 @@ def _scope_test(actor):
         return hit
 
     return allowed
-
-
-def _ids_in(column: str, values) -> RawSQL:
-    """`column IN (...)` for thousands of integers as one parameter (see imports.bulk._InList)."""
-    from django.db import connection
-
-    values = sorted(set(values))
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [values])
-    import json
-
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 # ---- e-learning credits ---------------------------------------------------------------------------
@@ -149,40 +145,63 @@ def credit_rows_check(actor, rows, *, today: dt.date | None = None) -> PreparedB
     {column key: parsed value}) with the cell rules (credits, class, date format) already applied."""
     today = today or timezone.localdate()
     h = CREDIT_HEADERS
-    indexes = [id_number_index(row["id_number"]) for _n, row in rows]
-    people = people_by_index(indexes)
+    people = people_by_index([row["id_number"][0] for _n, row in rows])
     allowed = _scope_test(actor)
     out = PreparedBatch()
+    valid, errors = out.valid.append, out.errors.append
     not_found, mismatch, outside, future = (_reason(E.PERSON_NOT_FOUND), _reason(E.NAME_MISMATCH),
                                             _reason(E.PERSON_OUT_OF_SCOPE), str(E.DATE_IN_FUTURE.message))
-    for (number, row), index in zip(rows, indexes, strict=True):
+    for number, row in rows:
+        index, masked = row["id_number"]
         person = people.get(index)
         if person is None:
-            out.errors.append(RowError(number, h["id_number"], mask(row["id_number"]), not_found))
+            errors(RowError(number, h["id_number"], masked, not_found))
         elif not allowed(person):  # before the name: say nothing about people outside the scope
-            out.errors.append(RowError(number, h["id_number"], mask(row["id_number"]), outside))
+            errors(RowError(number, h["id_number"], masked, outside))
         elif person.name != row["name"]:
-            out.errors.append(RowError(number, h["name"], row["name"], mismatch))
+            errors(RowError(number, h["name"], row["name"], mismatch))
         elif row["earned_on"] > today:
-            out.errors.append(RowError(number, h["earned_on"], row["earned_on"].isoformat(), future))
+            errors(RowError(number, h["earned_on"], row["earned_on"].isoformat(), future))
         else:
-            out.valid.append((number, CreditRow(row["record_id"], person.pk, row["credit_class"], row["credits"],
-                                                row["earned_on"], row["course"][:200])))
+            valid((number, CreditRow(row["record_id"], person.pk, row["credit_class"], row["credits"],
+                                     row["earned_on"], row["course"][:200])))
     return out
+
+
+def _stored_imports(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple]:
+    """{(worker id, platform record id): (class, credits, earned on, title)} of imported records, one
+    query probing the natural-key index once per pair (two IN lists would probe every combination)."""
+    from django.db import connection
+
+    if not pairs:
+        return {}
+    table = connection.ops.quote_name(CreditRecord._meta.db_table)
+    columns = "r.external_ref, r.worker_id, r.credit_class, r.credits, r.earned_on, r.title"
+    with index_lookups(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                # Two joined strings, not two array parameters: psycopg renders long arrays slowly.
+                f"SELECT {columns} FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, %s)) "
+                f"AS k(worker_id, ref) JOIN {table} r ON r.worker_id = k.worker_id AND r.source = %s "
+                "AND r.external_ref = k.ref WHERE NOT (r.external_ref = '')",
+                [",".join(str(w) for w, _n in pairs), SEPARATOR.join(ref for _n, ref in pairs), SEPARATOR,
+                 CreditSource.IMPORT])
+        else:
+            cursor.execute(
+                f"SELECT {columns} FROM json_each(%s) AS k CROSS JOIN {table} r "
+                "ON r.worker_id = json_extract(k.value, '$[0]') AND r.source = %s "
+                "AND r.external_ref = json_extract(k.value, '$[1]') WHERE NOT (r.external_ref = '')",
+                [json.dumps(pairs), CreditSource.IMPORT])
+        rows = cursor.fetchall()
+    tenth = Decimal("0.1")
+    return {(worker_id, ref): (credit_class, Decimal(str(credits)).quantize(tenth),
+                               day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]), title)
+            for ref, worker_id, credit_class, credits, day, title in rows}
 
 
 def _credit_plan(valid) -> tuple[list, ApplyResult]:
     """Split checked rows into new ones and the rest (unchanged, or refused: same record id, other content)."""
-    refs = [row.record_id for _n, row in valid]
-    with index_lookups():
-        stored = {
-            (worker_id, ref): (credit_class, credits, earned_on, title)
-            for ref, worker_id, credit_class, credits, earned_on, title in
-            CreditRecord.objects.filter(field_in("external_ref", refs), source=CreditSource.IMPORT,
-                                        worker_id__in=_ids_in("worker_id", [row.worker_id for _n, row in valid]))
-            .exclude(external_ref="").order_by()
-            .values_list("external_ref", "worker_id", "credit_class", "credits", "earned_on", "title")
-        }
+    stored = _stored_imports([(row.worker_id, row.record_id) for _n, row in valid])
     result, new, conflict = ApplyResult(), [], _reason(E.RECORD_CONFLICT)
     for number, row in valid:
         found = stored.get((row.worker_id, row.record_id))
@@ -272,7 +291,7 @@ def attendance_rows_check(actor, rows, *, today: dt.date | None = None) -> Prepa
     today = today or timezone.localdate()
     h = ATTENDANCE_HEADERS
     projects = {p.number: p for p in CmeProject.objects.filter(number__in={row["project"] for _n, row in rows})}
-    indexes = {number: id_number_index(row["id_number"]) for number, row in rows if row.get("id_number")}
+    indexes = {number: row["id_number"][0] for number, row in rows if row.get("id_number")}
     by_index = people_by_index(indexes.values())
     by_licence = _people_by_licence(row["licence_number"] for number, row in rows
                                     if number not in indexes and row.get("licence_number"))
@@ -281,7 +300,7 @@ def attendance_rows_check(actor, rows, *, today: dt.date | None = None) -> Prepa
     for number, row in rows:
         project = projects.get(row["project"])
         id_number, licence = row.get("id_number"), row.get("licence_number")
-        who = (h["id_number"], mask(id_number)) if id_number else (h["licence_number"], licence or "")
+        who = (h["id_number"], id_number[1]) if id_number else (h["licence_number"], licence or "")
         if not id_number and not licence:
             out.errors.append(RowError(number, h["id_number"], "", _reason(E.IDENTIFIER_REQUIRED)))
             continue
