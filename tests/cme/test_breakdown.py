@@ -91,3 +91,31 @@ def test_breakdown_query_count_does_not_grow_with_institutions(cme):
     assert _pairs(got.city)[SENIOR] == (2, 7)
     assert _pairs({row.key: row for row in got.districts}["510105"])[SENIOR] == (1, 5)
     assert (got.city.headcount, got.city.short) == (9, 6)
+
+
+def test_the_integer_judgement_matches_the_audit_rule():
+    from itertools import product
+
+    from weijian.cme.rules import CreditTotals, Requirement, evaluate
+    from weijian.cme.selectors import passes_in_tenths
+
+    # by hand: requirement 25 total, I ≥ 10, II ≥ 10, remote ≤ 10 (in tenths: 250, 100, 100, 100).
+    need = (250, 100, 100, 100)
+    assert passes_in_tenths((100, 150, 0, 0), need) is True  # a1: I 10, II 15
+    assert passes_in_tenths((0, 50, 80, 60), need) is False  # a2: remote 14 capped to 10 → I 8, II 7
+    assert passes_in_tenths((50, 100, 50, 50), need) is True  # remote 10 exactly: I 10, II 15
+    requirement = Requirement(D("25"), D("10"), D("10"), D("10"))
+    for sums in product((0, 45, 100, 155), (0, 95, 100, 150), (0, 50, 120), (0, 30, 100)):
+        totals = CreditTotals(*(D(v).scaleb(-1) for v in sums))
+        assert passes_in_tenths(sums, need) == evaluate(totals, requirement).passed, sums
+
+
+def test_yearly_passes_agrees_with_yearly_outcomes(cme):
+    from weijian.cme.selectors import yearly_outcomes, yearly_passes
+
+    workers = indicators.scope_workers(actor=cme.user("commission_science"))
+    fast = {pk: (inst, group, passed) for pk, inst, group, passed, _c in yearly_passes(workers, YEAR)}
+    slow = {pk: (inst, group, o.passed if o else None) for pk, inst, group, o in yearly_outcomes(workers, YEAR)}
+    assert fast == slow and len(fast) == 5
+    covered = {pk for pk, *_rest, c in yearly_passes(workers, YEAR) if c}
+    assert covered == {cme.a1.pk, cme.a2.pk, cme.a3.pk, cme.b2.pk}

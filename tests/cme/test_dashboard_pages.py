@@ -146,3 +146,15 @@ def test_drill_down_stays_in_scope(cme, client_for):
     assert response.status_code == 200 and list(response.context["page"].object_list) == []
     overdue = client.get(reverse("cme:indicator-detail", args=["cme-overdue-filings"]), {"year": YEAR})
     assert overdue.status_code == 200
+
+
+def test_pages_render_in_english(cme, client_for):
+    client = client_for(cme.user("commission_science"))
+    client.cookies["django_language"] = "en"
+    for url in (DASHBOARD, _district("510104"), _institution(cme.base.inst_a1.pk),
+                reverse("cme:indicator-detail", args=["cme-overdue-reports"]),
+                reverse("cme:indicator-detail", args=["cme-institution-coverage"])):
+        assert client.get(url, {"year": YEAR}).status_code == 200, url
+    inst = client_for(cme.user("institution_a1"))
+    response = inst.get(reverse("cme:indicator-detail", args=["cme-compliance"]), {"year": YEAR, "passed": "0"})
+    assert [row[0] for row in response.context["page"].object_list] == ["赵住院医"]

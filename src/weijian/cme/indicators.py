@@ -42,7 +42,7 @@ from weijian.cme.selectors import (
     overdue_reports,
     policy_for,
     yearly_outcomes,
-    yearly_outcomes_with_coverage,
+    yearly_passes,
 )
 from weijian.core.errors import NotFoundOrForbidden
 from weijian.orgs.models import PRIMARY_CARE_TYPES, Institution
@@ -145,9 +145,9 @@ def _held_projects(hosts: QuerySet, year: int) -> QuerySet:
 
 def _compliance_counts(workers, year: int) -> dict[str, list[int]]:
     counts = {group: [0, 0] for group in TitleGroup.values}
-    for _pk, _inst, group, outcome in yearly_outcomes(workers, year):
-        if outcome is not None:
-            counts[group][0] += outcome.passed
+    for _pk, _inst, group, passed, _covered in yearly_passes(workers, year):
+        if passed is not None:
+            counts[group][0] += passed
             counts[group][1] += 1
     return counts
 
@@ -423,31 +423,47 @@ class Breakdown:
 
 def compliance_breakdown(*, actor, year: int, district=None) -> Breakdown:
     """Compliance per title group (and coverage) for the scope, every district and every institution
-    in it, from one pass over `yearly_outcomes`: a fixed number of queries however many institutions.
-    `city` is the whole scope (the city for the commission, the district for a district bureau)."""
+    in it, from one pass over `yearly_passes` (the judgement of `yearly_outcomes`): a fixed number of
+    queries however many institutions. `city` is the whole scope (the city for the commission, the
+    district for a district bureau)."""
     workers = scope_workers(actor=actor, district=district)
     institutions = scope_institutions(actor=actor, district=district)
-    rows: dict[int, ScopeRow] = {}
+    senior, junior = TitleGroup.INTERMEDIATE_AND_ABOVE.value, TitleGroup.JUNIOR_AND_BELOW.value
+    slot = {(senior, True): 0, (senior, False): 1, (junior, True): 2, (junior, False): 3}
+    # per institution: [senior passed, senior failed, junior passed, junior failed, headcount, covered]
+    tally: dict[int, list[int]] = {}
+    for _pk, institution_id, group, passed, covered in yearly_passes(workers, year):
+        counts = tally.get(institution_id)
+        if counts is None:
+            counts = tally[institution_id] = [0, 0, 0, 0, 0, 0]
+        if passed is not None:
+            counts[slot[group, passed]] += 1
+        counts[4] += 1
+        counts[5] += covered
+
+    def add(row: ScopeRow, counts: list[int]) -> None:
+        row.counts[senior][0] += counts[0]
+        row.counts[senior][1] += counts[0] + counts[1]
+        row.counts[junior][0] += counts[2]
+        row.counts[junior][1] += counts[2] + counts[3]
+        row.headcount += counts[4]
+        row.covered += counts[5]
+
+    city = ScopeRow("city", str(district.name) if district is not None else str(_("全市")))
+    rows: list[ScopeRow] = []
     districts: dict[str, ScopeRow] = {}
     for pk, name, district_code, district_name in (
         institutions.order_by("district_id", "name", "pk").values_list("pk", "name", "district_id", "district__name")
     ):
-        rows[pk] = ScopeRow(pk, name, district_code)
+        row = ScopeRow(pk, name, district_code)
+        rows.append(row)
         if district_code not in districts:
             districts[district_code] = ScopeRow(district_code, district_name, district_code)
-    city = ScopeRow("city", str(district.name) if district is not None else str(_("全市")))
-    for _pk, institution_id, group, outcome, covered in yearly_outcomes_with_coverage(workers, year):
-        inst = rows.get(institution_id)
-        if inst is None:  # a worker of an institution outside the listed scope cannot happen; be safe
-            continue
-        for scope in (city, districts[inst.district], inst):
-            scope.headcount += 1
-            scope.covered += covered
-            if outcome is not None:
-                pair = scope.counts[group]
-                pair[0] += outcome.passed
-                pair[1] += 1
-    return Breakdown(year, city, list(districts.values()), list(rows.values()))
+        counts = tally.get(pk)
+        if counts is not None:
+            for scope in (row, districts[district_code], city):
+                add(scope, counts)
+    return Breakdown(year, city, list(districts.values()), rows)
 
 
 # ---- drill-down: the people and projects behind a number -------------------------------------

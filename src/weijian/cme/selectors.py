@@ -249,8 +249,9 @@ def spot_check_item_get(*, actor, pk, action: str = "view") -> SpotCheckItem:
 def _tenths(credit_class: str, remote: bool):
     """Sum of verified credits of one kind, in tenths of a credit as an integer. Credits carry one decimal
     place, so the integer is exact on every backend and cheap to turn back into a Decimal."""
-    return Cast(Round(Sum(F("credits") * 10, filter=Q(credit_class=credit_class, is_remote=remote))),
-                IntegerField())
+    # Each row becomes an integer before summing: integer sums are much cheaper than numeric ones on
+    # PostgreSQL, and rounding per row keeps SQLite's floating-point storage exact.
+    return Sum(Cast(Round(F("credits") * 10), IntegerField()), filter=Q(credit_class=credit_class, is_remote=remote))
 
 
 def _from_tenths(value) -> Decimal:
@@ -353,3 +354,94 @@ def yearly_passes(workers: QuerySet, year: int) -> Iterator[tuple[int, int, str,
         if need is not None:
             passed = bool(exemptions.get(pk)) or passes_in_tenths(sums or nothing, need)
         yield pk, institution_id, group, passed, sums is not None
+
+
+# ---- credits pages ---------------------------------------------------------------------------
+
+def activity_type_list(*, actor, active_only: bool = False) -> QuerySet:
+    qs = scoped_queryset(actor, ActivityType)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def activity_type_get(*, actor, pk, action: str = "view") -> ActivityType:
+    return access_object(actor, ActivityType, pk, action)
+
+
+def credit_queue(*, actor) -> QuerySet:
+    """Pending records waiting for the actor's step: an institution's department and institution steps,
+    the commission's last step. Anyone else has an empty queue."""
+    qs = scoped_queryset(actor, CreditRecord, "verify").filter(status=Verification.PENDING)
+    if actor.role == Role.INSTITUTION:
+        stages = (VerificationStage.DEPARTMENT, VerificationStage.INSTITUTION, VerificationStage.DONE)
+    elif actor.role == Role.COMMISSION_SCIENCE:
+        stages = (VerificationStage.COMMISSION,)
+    else:
+        return qs.none()
+    return qs.filter(stage__in=stages).select_related("worker", "worker__institution", "activity_type")
+
+
+def exemption_page_list(*, actor, year: int | None = None, status: str = "", institution: str = "",
+                        district: str = "") -> QuerySet:
+    qs = exemption_list(actor=actor, year=year).select_related("requested_by", "approved_by",
+                                                                 "worker__institution__district")
+    if status:
+        qs = qs.filter(status=status)
+    if institution:
+        qs = qs.filter(worker__institution_id=institution)
+    if district:
+        qs = qs.filter(worker__institution__district_id=district)
+    return qs
+
+
+def exemption_get(*, actor, pk, action: str = "view") -> Exemption:
+    return access_object(actor, Exemption, pk, action)
+
+
+def cycle_list(*, actor, last_year: int | None = None, passed: bool | None = None, institution: str = "",
+               district: str = "", action: str = "list") -> QuerySet:
+    qs = scoped_queryset(actor, CycleCertification, action).select_related("worker", "institution")
+    if last_year:
+        qs = qs.filter(last_year=last_year)
+    if passed is not None:
+        qs = qs.filter(passed=passed)
+    if institution:
+        qs = qs.filter(institution_id=institution)
+    if district:
+        qs = qs.filter(institution__district_id=district)
+    return qs
+
+
+def evidence_get(*, actor, pk) -> CreditEvidence:
+    return access_object(actor, CreditEvidence, pk, "view")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One worker's year: the ledger rows, the live audit outcome and what the checkers did."""
+
+    worker: Worker
+    year: int
+    records: list
+    outcome: AuditOutcome | None  # None: no requirement for the worker's group that year
+    title_group: str
+    years: list[int]  # years with records, for the selector
+    cycle: CycleCertification | None
+
+
+def worker_transcript(*, actor, worker: Worker, year: int) -> Transcript:
+    """`worker` must already come from the gate (access_object / worker_get)."""
+    records = list(
+        credit_record_list(actor=actor, worker=worker, year=year)
+        .select_related("activity_type", "verified_by")
+        .prefetch_related("reviews__reviewer", "evidence")
+        .order_by("earned_on", "pk")
+    )
+    single = scoped_queryset(actor, Worker, "view").filter(pk=worker.pk)
+    _, _, group, outcome = next(yearly_outcomes(single, year), (None, None, title_group_of(worker.title_level), None))
+    years = sorted(set(
+        scoped_queryset(actor, CreditRecord, "view").filter(worker=worker).order_by()
+        .values_list("year", flat=True).distinct()) | {year}, reverse=True)
+    cycle = (scoped_queryset(actor, CycleCertification, "view").filter(worker=worker, first_year__lte=year,
+                                                                         last_year__gte=year)
+             .order_by("-last_year").first())
+    return Transcript(worker, year, records, outcome, group, years, cycle)

@@ -85,10 +85,10 @@ COURSES = (
     "传染病报告与管理", "突发公共卫生事件应对", "安宁疗护基础", "合理膳食与营养评估", "儿童用药安全",
 )
 SELF_REPORTED = (  # (category, title, weight, credits in tenths: low, high)
-    (CreditCategory.SELF_STUDY, "自学（读书笔记、专业文献学习）", 40, 20, 50),
-    (CreditCategory.LECTURE, "院内业务讲座授课", 20, 20, 40),
+    (CreditCategory.SELF_STUDY, "自学（读书笔记、专业文献学习）", 40, 30, 60),
+    (CreditCategory.LECTURE, "院内业务讲座授课", 20, 20, 50),
     (CreditCategory.PAPER, "发表专业论文", 15, 50, 100),
-    (CreditCategory.OTHER, "院内学术活动、病例讨论", 25, 10, 30),
+    (CreditCategory.OTHER, "院内学术活动、病例讨论", 25, 20, 40),
 )
 REJECT_REASONS = ("证明材料不清晰，请重新上传", "与已登记的项目学分重复", "活动不属于继续医学教育范围",
                   "超出该类活动年度学分上限")
@@ -134,7 +134,7 @@ class _Worker:
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
-    return start + dt.timedelta(days=rng.randint(0, max(0, (end - start).days)))
+    return start + dt.timedelta(days=int(rng.random() * (max(0, (end - start).days) + 1)))
 
 
 def _tenths(value: int) -> Decimal:
@@ -398,13 +398,17 @@ class _Builder:
                     self._import_row(worker.pk, year, cls, credits, day)
             else:
                 state = "verified" if counted else rng.choice(("pending", "pending", "rejected", "missing"))
+                if state == "pending" and year < self.today.year:
+                    state = "missing"  # last year's reports have all been decided
                 if state != "missing":
                     self._self_row(worker, year, cls, credits, day, state)
-        # Some diligent workers also have records still under review.
+        # Some workers also have records still under review (this year) or turned down.
         if rng.random() < 0.1:
             category, _t, _w, low, high = rng.choices(SELF_REPORTED, weights=[s[2] for s in SELF_REPORTED])[0]
-            self._self_row(worker, year, category, rng.randint(low // 5, high // 5) * 5,
-                           _day(rng, first, last_day), rng.choice(("pending", "pending", "pending", "rejected")))
+            state = rng.choice(("pending", "pending", "pending", "rejected"))
+            if state == "rejected" or year == self.today.year:
+                self._self_row(worker, year, category, rng.randint(low // 5, high // 5) * 5,
+                               _day(rng, first, last_day), state)
 
     @staticmethod
     def _sums(items) -> tuple[int, int, int, int]:
@@ -520,7 +524,7 @@ def _exemptions(builder: _Builder, workers: list[_Worker]) -> tuple[dict, dict]:
     """Approved exemptions (through the service) and pending requests, per year."""
     rng = builder.rng
     exempt, pending = {}, {}
-    chosen = rng.sample(workers, min(len(workers), max(2, len(workers) // 150)))
+    chosen = rng.sample(workers, min(len(workers), max(2, len(workers) // 400)))
     by_pk = Worker.objects.in_bulk([w.pk for w in chosen])
     for year in builder.years:
         exempt[year], pending[year] = set(), set()

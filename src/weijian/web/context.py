@@ -6,15 +6,39 @@ from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import can
 
+# (URL name, label, icon, (entity, action) the role needs, or None for everyone)
 NAV = (
     ("web:home", _("首页"), "bi-speedometer2", None),
-    ("orgs:division-list", _("行政区划"), "bi-map", "division"),
-    ("orgs:institution-list", _("医疗卫生机构"), "bi-building", "institution"),
-    ("workforce:worker-list", _("卫生人员"), "bi-people", "worker"),
-    ("imports:job-list", _("数据导入"), "bi-upload", "import-job"),
-    ("accounts:user-list", _("账户管理"), "bi-person-gear", "account"),
-    ("audit:event-list", _("审计日志"), "bi-journal-check", "audit"),
+    ("orgs:division-list", _("行政区划"), "bi-map", ("division", "list")),
+    ("orgs:institution-list", _("医疗卫生机构"), "bi-building", ("institution", "list")),
+    ("workforce:worker-list", _("卫生人员"), "bi-people", ("worker", "list")),
+    ("cme:dashboard", _("继续医学教育"), "bi-mortarboard", ("cme-indicator", "view")),
+    # Only health workers check in to sessions, so the permission singles them out.
+    ("cme:my-transcript", _("我的学分"), "bi-mortarboard", ("cme-checkin", "check-in")),
+    ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
+    ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
+    ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
 )
+
+# The second row of links inside a section, keyed by the URL prefix of the section.
+SECTION_TABS = {
+    "/cme/": (
+        ("cme:dashboard", _("概览"), ("cme-indicator", "view")),
+        ("cme:project-list", _("项目目录"), ("cme-project", "list")),
+        ("cme:project-review", _("项目评审"), ("cme-project", "approve")),
+        ("cme:project-overdue-filings", _("逾期备案"), ("cme-project", "list")),
+        ("cme:project-overdue-reports", _("逾期报告"), ("cme-project", "list")),
+        ("cme:credit-list", _("学分记录"), ("cme-credit", "list")),
+        ("cme:credit-queue", _("学分审核"), ("cme-credit", "verify")),
+        ("cme:requirement-list", _("学分要求"), ("cme-requirement", "list")),
+        ("cme:activity-type-list", _("活动类别"), ("cme-activity-type", "list")),
+        ("cme:exemption-list", _("豁免"), ("cme-exemption", "list")),
+        ("cme:audit-list", _("年度审验"), ("cme-audit", "list")),
+        ("cme:cycle-list", _("周期验证"), ("cme-cycle", "list")),
+        ("cme:spot-check-list", _("项目抽查"), ("cme-spot-check", "list")),
+        ("cme:policy", _("年度参数"), ("cme-policy", "view")),
+    ),
+}
 
 
 def _scope_label(user) -> str:
@@ -32,11 +56,23 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return context
     items = []
-    for url_name, label, icon, entity in NAV:
-        if entity and not can(user, entity, "list"):
+    for url_name, label, icon, needs in NAV:
+        if needs and not can(user, *needs):
             continue
         url = reverse(url_name)
         active = request.path == url if url == "/" else request.path.startswith(url)
         items.append({"url": url, "label": label, "icon": icon, "active": active})
-    context.update(nav_items=items, user_scope_label=_scope_label(user))
+    context.update(nav_items=items, user_scope_label=_scope_label(user), section_tabs=_section_tabs(request, user))
     return context
+
+
+def _section_tabs(request, user) -> list[dict]:
+    for prefix, tabs in SECTION_TABS.items():
+        if request.path.startswith(prefix):
+            visible = [(reverse(name), label) for name, label, needs in tabs if can(user, *needs)]
+            if len(visible) < 2:
+                return []
+            # The longest matching URL is the current tab (/cme/ would match every page).
+            current = max((url for url, _label in visible if request.path.startswith(url)), key=len, default=None)
+            return [{"url": url, "label": label, "active": url == current} for url, label in visible]
+    return []

@@ -295,6 +295,8 @@ class DrillFilterForm(StyledForm):
         self.fields["district"].queryset = division_list(actor=actor, level=DivisionLevel.DISTRICT)
         self.fields["institution"].queryset = (institution_list(actor=actor).select_related(None)
                                                .only("pk", "name").order_by("name"))
+        if actor.scope == Scope.INSTITUTION:  # one institution: nothing to narrow by place
+            del self.fields["district"], self.fields["institution"]
         if code != "cme-compliance":
             del self.fields["title_group"], self.fields["passed"]
         if code != "cme-institution-coverage":
