@@ -3,8 +3,9 @@
     uv run python tools/translate.py my-strings.json
 
 The JSON maps each Chinese msgid to its English text; a msgid with a context is written
-"context\u0004msgid" (the gettext convention). Only empty msgstr entries are filled, so
-running it twice, or with another engineer's file, changes nothing already translated.
+"context\u0004msgid" (the gettext convention). Only empty or fuzzy entries are filled (a fuzzy
+entry is makemessages' guess from a similar string, usually wrong), so running it twice, or with
+another engineer's file, changes nothing already translated.
 Run `make messages` first so the catalogue holds the new strings; run `make check` after.
 """
 
@@ -25,6 +26,11 @@ def _unquote(line: str) -> str:
     return line[line.index('"') + 1: line.rindex('"')].encode("raw_unicode_escape").decode("unicode_escape")
 
 
+def _unfuzzy(line: str) -> str:
+    """'#, fuzzy, python-format' -> '#, python-format'."""
+    return line.replace("fuzzy, ", "") if line.startswith("#, ") else line
+
+
 def fill(po_text: str, translations: dict[str, str]) -> tuple[str, int, list[str]]:
     """Return the new .po text, the number of entries filled and the msgids still empty."""
     blocks, filled, missing = po_text.split("\n\n"), 0, []
@@ -42,14 +48,17 @@ def fill(po_text: str, translations: dict[str, str]) -> tuple[str, int, list[str
                 msgid += _unquote(line)
             elif line.startswith('"') and key == "str":
                 msgstr_at = None  # a multi-line msgstr is already filled
-        if not msgid or msgstr_at is None or lines[msgstr_at] != 'msgstr ""' or "msgid_plural" in block:
+        fuzzy = "#, fuzzy" in block
+        if not msgid or msgstr_at is None or "msgid_plural" in block:
+            continue
+        if lines[msgstr_at] != 'msgstr ""' and not fuzzy:
             continue
         english = translations.get(f"{context}\u0004{msgid}" if context else msgid)
         if english is None:
             missing.append(msgid)
             continue
         lines[msgstr_at] = "msgstr " + _quote(english)
-        blocks[index] = "\n".join(lines).replace("#, fuzzy\n", "")
+        blocks[index] = "\n".join(_unfuzzy(line) for line in lines if line != "#, fuzzy" and not line.startswith("#| "))
         filled += 1
     return "\n\n".join(blocks), filled, missing
 
