@@ -49,7 +49,7 @@ def fill(po_text: str, translations: dict[str, str]) -> tuple[str, int, list[str
             elif line.startswith('"') and key == "str":
                 msgstr_at = None  # a multi-line msgstr is already filled
         fuzzy = "#, fuzzy" in block
-        if not msgid or msgstr_at is None or "msgid_plural" in block:
+        if not msgid or msgstr_at is None or "\nmsgid_plural " in "\n" + block:
             continue
         if lines[msgstr_at] != 'msgstr ""' and not fuzzy:
             continue
