@@ -72,7 +72,8 @@ def _section_tabs(request, user) -> list[dict]:
             visible = [(reverse(name), label) for name, label, needs in tabs if can(user, *needs)]
             if len(visible) < 2:
                 return []
-            # The longest matching URL is the current tab (/cme/ would match every page).
-            current = max((url for url, _label in visible if request.path.startswith(url)), key=len, default=None)
+            # The longest matching URL is the current tab; the section's own page only on itself.
+            current = max((url for url, _label in visible if request.path.startswith(url) and url != prefix),
+                          key=len, default=prefix if request.path == prefix else None)
             return [{"url": url, "label": label, "active": url == current} for url, label in visible]
     return []
