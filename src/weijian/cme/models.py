@@ -226,7 +226,8 @@ class CreditRecord(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(credits__gt=0), name="cme_credit_positive"),
             # Re-importing a file or re-recording an attendance finds the same row.
-            models.UniqueConstraint(fields=["worker", "source", "external_ref"], condition=~Q(external_ref=""),
+            # Source and reference first: an import looks up a batch of platform record numbers at once.
+            models.UniqueConstraint(fields=["source", "external_ref", "worker"], condition=~Q(external_ref=""),
                                     name="cme_credit_natural_key"),
         ]
 

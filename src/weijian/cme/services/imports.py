@@ -169,34 +169,34 @@ def credit_rows_check(actor, rows, *, today: dt.date | None = None) -> PreparedB
 
 
 def _stored_imports(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple]:
-    """{(worker id, platform record id): (class, credits, earned on, title)} of imported records, one
-    query probing the natural-key index once per pair (two IN lists would probe every combination)."""
+    """{(worker id, platform record id): (class, credits, earned on, title)} of imported records: one
+    query on the natural-key index, which leads with (source, external_ref); pairs of another worker
+    with the same record id are dropped here."""
     from django.db import connection
 
     if not pairs:
         return {}
+    wanted = set(pairs)
     table = connection.ops.quote_name(CreditRecord._meta.db_table)
-    columns = "r.external_ref, r.worker_id, r.credit_class, r.credits, r.earned_on, r.title"
+    columns = "external_ref, worker_id, credit_class, credits, earned_on, title"
+    refs = sorted({ref for _w, ref in pairs})
     with index_lookups(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # One joined string, not an array parameter: psycopg renders long arrays slowly.
             cursor.execute(
-                # Two joined strings, not two array parameters: psycopg renders long arrays slowly.
-                f"SELECT {columns} FROM unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, %s)) "
-                f"AS k(worker_id, ref) JOIN {table} r ON r.worker_id = k.worker_id AND r.source = %s "
-                "AND r.external_ref = k.ref WHERE NOT (r.external_ref = '')",
-                [",".join(str(w) for w, _n in pairs), SEPARATOR.join(ref for _n, ref in pairs), SEPARATOR,
-                 CreditSource.IMPORT])
+                f"SELECT {columns} FROM {table} WHERE source = %s AND NOT (external_ref = '') "
+                "AND external_ref = ANY(string_to_array(%s, %s))",
+                [CreditSource.IMPORT, SEPARATOR.join(refs), SEPARATOR])
         else:
             cursor.execute(
-                f"SELECT {columns} FROM json_each(%s) AS k CROSS JOIN {table} r "
-                "ON r.worker_id = json_extract(k.value, '$[0]') AND r.source = %s "
-                "AND r.external_ref = json_extract(k.value, '$[1]') WHERE NOT (r.external_ref = '')",
-                [json.dumps(pairs), CreditSource.IMPORT])
+                f"SELECT {columns} FROM {table} WHERE source = %s AND NOT (external_ref = '') "
+                "AND external_ref IN (SELECT value FROM json_each(%s))",
+                [CreditSource.IMPORT, json.dumps(refs)])
         rows = cursor.fetchall()
     tenth = Decimal("0.1")
     return {(worker_id, ref): (credit_class, Decimal(str(credits)).quantize(tenth),
                                day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]), title)
-            for ref, worker_id, credit_class, credits, day, title in rows}
+            for ref, worker_id, credit_class, credits, day, title in rows if (worker_id, ref) in wanted}
 
 
 def _credit_plan(valid) -> tuple[list, ApplyResult]:
