@@ -336,7 +336,9 @@ class _Builder:
     # ---- credits -------------------------------------------------------------------------------
 
     def plan_credits(self, workers: list[_Worker], diligence: dict[str, float], exempt: dict[int, set[int]],
-                     pending_exempt: dict[int, set[int]]) -> None:
+                     pending_exempt: dict[int, set[int]], showcase: int | None = None) -> None:
+        """`showcase`: the demo worker account's own worker, who this year lacks only class I credits, so
+        one attended project visibly makes him compliant (the tour in docs/cme.md and the browser test)."""
         for year in self.years:
             last_day = min(self.today, dt.date(year, 12, 31))
             pool = [p for p in self.projects[year] if p.attendable]
@@ -347,9 +349,12 @@ class _Builder:
                 requirement = REQUIREMENTS[worker.group]
                 compliant = (worker.pk not in pending_exempt[year]
                              and self.rng.random() < _compliant_chance(worker.group, diligence[worker.district_id]))
-                self._worker_year(worker, year, requirement, compliant, pool, weights, last_day)
+                short_of_class_i = worker.pk == showcase and year == self.today.year
+                self._worker_year(worker, year, requirement, compliant and not short_of_class_i, pool, weights,
+                                  last_day, short_of_class_i)
 
-    def _worker_year(self, worker, year, requirement, compliant, pool, weights, last_day) -> None:
+    def _worker_year(self, worker, year, requirement, compliant, pool, weights, last_day,
+                     short_of_class_i=False) -> None:
         rng, first = self.rng, dt.date(year, 1, 1)
         # items: [kind, class, credits, remote, project or None, day, counted]
         items = []
@@ -380,7 +385,11 @@ class _Builder:
             category, _title, _w, low, high = rng.choices(SELF_REPORTED, weights=[s[2] for s in SELF_REPORTED])[0]
             items.append(["self", category, rng.randint(low // 5, high // 5) * 5, False, None,
                           _day(rng, first, last_day), True])
-        if not compliant:
+        if short_of_class_i:
+            for item in items:
+                if item[0] != "self" and item[1] == "I":
+                    item[6] = False  # not attended yet: class II complete, class I missing
+        elif not compliant:
             # Take credits away (not done, still pending, or rejected) until the year falls short.
             order = list(range(len(items)))
             rng.shuffle(order)
@@ -589,7 +598,8 @@ def generate_cme(*, actor: User, seed: int, institutions: int, today: dt.date | 
         workers = [_Worker(pk, inst, district, title_group_of(title)) for pk, inst, district, title in rows]
         diligence = _diligence(sorted({w.district_id for w in workers}), seed)
         exempt, pending = _exemptions(builder, workers) if workers else ({y: set() for y in builder.years},) * 2
-        builder.plan_credits(workers, diligence, exempt, pending)
+        showcase = User.objects.filter(username="worker_jinjiang").values_list("worker_id", flat=True).first()
+        builder.plan_credits(workers, diligence, exempt, pending, showcase)
         _write(builder)
         _spot_check(builder, seed)
         services.annual_audit_run(actor=actor, year=builder.years[0])
