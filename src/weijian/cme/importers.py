@@ -5,6 +5,8 @@ The columns here turn cells into values; the row rules and the writes are in cme
 shared with the bulk credit API (which parses its JSON records with `parse_records` below).
 """
 
+from functools import lru_cache
+
 from django.utils.translation import gettext as _
 
 from weijian.cme.errors import CmeErrorCode as E
@@ -35,9 +37,17 @@ def _text(limit: int):
 def _id_number(value) -> tuple[str, str]:
     """A valid ID number becomes (blind index, masked number): see services.imports.id_key."""
     try:
-        return rules.id_key(parse_id_number(parsers.code(value)).value)
+        return _id_key(parsers.code(value))
     except IdNumberError as exc:
         raise ValueError(str(exc)) from None
+
+
+# A platform's file repeats each person's number for every course (about 30 a year), and checking and
+# hashing it is most of the parse. The blind-index key is fixed for the life of a process, so the
+# result may be kept; invalid numbers raise and are not kept.
+@lru_cache(maxsize=65_536)
+def _id_key(text: str) -> tuple[str, str]:
+    return rules.id_key(parse_id_number(text).value)
 
 
 def _licence(value) -> str:

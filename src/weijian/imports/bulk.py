@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -50,6 +51,10 @@ def _preparer(field: models.Field, copy: bool) -> Callable[[Any], Any] | None:
         return date.isoformat if connection.vendor == "sqlite" else connection.ops.adapt_datefield_value
     if isinstance(field, _PLAIN):
         return None
+    if isinstance(field, models.DecimalField):
+        # Decimals already quantized by the domain's parser go as they are (psycopg and Django's SQLite
+        # adapter both take Decimal); anything else is converted by the field.
+        return lambda value: value if type(value) is Decimal else field.get_db_prep_save(value, connection)
     return lambda value: field.get_db_prep_save(value, connection)
 
 
