@@ -79,6 +79,7 @@ ci:
 
 benchmark: setup
 	$(RUN) python benchmarks/import_workers.py --quick
+	$(RUN) python benchmarks/cme_compliance.py --quick
 
 clean:
 	rm -rf var node_modules $(VENDOR)

@@ -197,6 +197,7 @@ CREDIT_IMPORT = ImportSpec(
     notes=("以平台记录号识别记录：再次导入同一文件不会重复计分。",
            "导入的学分记为远程教育学分（已审核）；身份证号仅用于匹配人员，错误报告中脱敏显示。"),
     batch_rows=5_000,
+    tables=("cme.CreditRecord",),
 )
 
 SPECS = (PROJECT_IMPORT, ATTENDANCE_IMPORT, CREDIT_IMPORT)

@@ -64,6 +64,8 @@ class ImportSpec:
     # The in-file duplicate key of a parsed row, when one column does not identify it (e.g. a sign-in
     # row is (project, ID number or licence number)); by default the natural_key column's value.
     row_key: Callable[[dict], Any] | None = None
+    # Models ("app.Model") the import fills; PostgreSQL re-analyzes them after a large import.
+    tables: Sequence[str] = ()
 
     @property
     def headers(self) -> list[str]:

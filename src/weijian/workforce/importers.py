@@ -84,6 +84,7 @@ def apply(actor, valid) -> ApplyResult:
 WORKER_IMPORT = ImportSpec(
     entity="worker",
     title="卫生人员",
+    tables=("workforce.Worker",),
     columns=COLUMNS,
     natural_key="id_number",
     prepare=prepare,

@@ -6,7 +6,6 @@ the year's policy, the worker's check-in page, per-project attendance, and spot 
 """
 
 import segno
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,27 +21,23 @@ from weijian.accounts.access import can, require
 from weijian.accounts.pages import ScopedListPage, get_or_404
 from weijian.accounts.roles import Scope
 from weijian.cme import selectors, services
-from weijian.cme.models import (
-    CreditClass,
-    Delivery,
-    ProjectLevel,
-    ProjectStatus,
-    SpotCheckResult,
+from weijian.cme.forms import (
+    DistrictFilterForm,
+    DrawForm,
+    FileForm,
+    FindingsForm,
+    PolicyForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ReasonForm,
+    ReportForm,
+    WindowForm,
 )
+from weijian.cme.models import ProjectStatus, SpotCheckResult
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
-from weijian.core.forms import StyledForm
 from weijian.core.pages import Col, display
 from weijian.orgs.models import DivisionLevel
 from weijian.orgs.selectors import division_list, institution_choices
-
-# ---- forms -----------------------------------------------------------------------------------
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _blank(choices):
-    return [("", gettext_lazy("全部")), *choices]
 
 
 def _iso(day) -> str:
@@ -53,112 +48,8 @@ def _districts(actor):
     return division_list(actor=actor, level=DivisionLevel.DISTRICT) if can(actor, "division", "list") else []
 
 
-class ProjectFilterForm(StyledForm):
-    q = forms.CharField(label=gettext_lazy("名称或编号"), required=False,
-                        widget=forms.TextInput(attrs={"type": "search"}))
-    level = forms.ChoiceField(label=gettext_lazy("项目级别"), required=False, choices=_blank(ProjectLevel.choices))
-    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False, choices=_blank(ProjectStatus.choices))
-    district = forms.ChoiceField(label=gettext_lazy("区县"), required=False)
-    year = forms.IntegerField(label=gettext_lazy("年度"), required=False, min_value=2000, max_value=2100)
-
-    def __init__(self, *args, districts=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["district"].choices = _blank([(d.code, d.name) for d in districts])
-
-
-class DistrictFilterForm(StyledForm):
-    district = forms.ChoiceField(label=gettext_lazy("区县"), required=False)
-
-    def __init__(self, *args, districts=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["district"].choices = _blank([(d.code, d.name) for d in districts])
-
-
-class ProjectForm(StyledForm):
-    number = forms.CharField(label=gettext_lazy("项目编号"), max_length=32)
-    name = forms.CharField(label=gettext_lazy("项目名称"), max_length=200)
-    level = forms.ChoiceField(label=gettext_lazy("项目级别"), choices=ProjectLevel.choices,
-                              initial=ProjectLevel.MUNICIPAL)
-    host = forms.ChoiceField(label=gettext_lazy("主办机构"))
-    discipline = forms.CharField(label=gettext_lazy("学科"), max_length=64, required=False)
-    credits = forms.CharField(label=gettext_lazy("学分"), max_length=8)
-    credit_class = forms.ChoiceField(label=gettext_lazy("学分类别"), choices=CreditClass.choices)
-    delivery = forms.ChoiceField(label=gettext_lazy("举办方式"), choices=Delivery.choices)
-    start_date = forms.DateField(label=gettext_lazy("开始日期"), widget=DATE)
-    end_date = forms.DateField(label=gettext_lazy("结束日期"), widget=DATE)
-    lead_teacher = forms.CharField(label=gettext_lazy("项目负责人"), max_length=64, required=False)
-    audience = forms.CharField(label=gettext_lazy("教学对象"), max_length=200, required=False)
-    schedule = forms.CharField(label=gettext_lazy("日程安排"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    budget = forms.CharField(label=gettext_lazy("经费预算（元）"), max_length=16, required=False)
-    expected_attendees = forms.CharField(label=gettext_lazy("拟招收学员数"), max_length=8, required=False)
-
-    def __init__(self, *args, hosts=(), city=False, editing=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["host"].choices = [(i.pk, i.name) for i in hosts]
-        if not city:
-            self.fields["level"].choices = [(ProjectLevel.MUNICIPAL.value, ProjectLevel.MUNICIPAL.label)]
-        if editing:
-            for name in ("number", "level", "host"):
-                self.fields[name].disabled = True
-                self.fields[name].required = False
-
-
 EDIT_FIELDS = ("name", "discipline", "credits", "credit_class", "delivery", "start_date", "end_date",
                "lead_teacher", "audience", "schedule", "budget", "expected_attendees")
-
-
-class ReasonForm(StyledForm):
-    reason = forms.CharField(label=gettext_lazy("理由"), max_length=500, required=False,
-                             widget=forms.TextInput(attrs={"placeholder": gettext_lazy("请填写理由")}))
-
-
-class FileForm(StyledForm):
-    filed_on = forms.DateField(label=gettext_lazy("备案日期"), required=False, widget=DATE,
-                               help_text=gettext_lazy("留空为今天"))
-
-
-class ReportForm(StyledForm):
-    held_from = forms.DateField(label=gettext_lazy("实际开始日期"), widget=DATE)
-    held_to = forms.DateField(label=gettext_lazy("实际结束日期"), widget=DATE)
-    attendee_count = forms.CharField(label=gettext_lazy("实际参加人数"), max_length=8)
-    out_of_city_count = forms.CharField(label=gettext_lazy("市外学员人数"), max_length=8, initial="0")
-    teachers = forms.CharField(label=gettext_lazy("授课教师"), max_length=500, required=False)
-    summary = forms.CharField(label=gettext_lazy("执行情况总结"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class WindowForm(StyledForm):
-    session_label = forms.CharField(label=gettext_lazy("场次"), max_length=64, required=False)
-    opens_at = forms.DateTimeField(label=gettext_lazy("签到开始"), widget=DATETIME)
-    closes_at = forms.DateTimeField(label=gettext_lazy("签到截止"), widget=DATETIME)
-
-
-class PolicyForm(StyledForm):
-    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
-    filing_days_before = forms.CharField(label=gettext_lazy("举办前备案天数"), max_length=4)
-    report_days_after = forms.CharField(label=gettext_lazy("结束后报告天数"), max_length=4)
-    spot_check_rate = forms.CharField(label=gettext_lazy("抽查比例"), max_length=6,
-                                      help_text=gettext_lazy("0 到 1 之间的小数，如 0.15 表示 15%"))
-    cycle_years = forms.CharField(label=gettext_lazy("验证周期（年）"), max_length=2)
-
-
-class DrawForm(StyledForm):
-    name = forms.CharField(label=gettext_lazy("抽查批次"), max_length=100)
-    period_start = forms.DateField(label=gettext_lazy("期间起"), widget=DATE)
-    period_end = forms.DateField(label=gettext_lazy("期间止"), widget=DATE)
-    rate = forms.CharField(label=gettext_lazy("抽查比例"), max_length=6, required=False,
-                           help_text=gettext_lazy("留空按期间止所在年度的参数"))
-    seed = forms.IntegerField(label=gettext_lazy("随机种子"), required=False,
-                              help_text=gettext_lazy("留空则随机生成；填写已有批次的种子可复核抽样结果"))
-    risk_weighted = forms.BooleanField(label=gettext_lazy("按风险加权"), required=False,
-                                       help_text=gettext_lazy("首次举办项目的机构、以往抽查发现问题的机构权重加倍"))
-
-
-class FindingsForm(StyledForm):
-    result = forms.ChoiceField(label=gettext_lazy("检查结论"),
-                               choices=[c for c in SpotCheckResult.choices if c[0] != SpotCheckResult.PENDING])
-    findings = forms.CharField(label=gettext_lazy("检查发现"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    inspected_on = forms.DateField(label=gettext_lazy("检查日期"), widget=DATE)
 
 
 def _error(form, exc: BusinessError) -> None:

@@ -1,0 +1,30 @@
+"""After a large import PostgreSQL re-analyzes the filled tables, so the next queries are planned on
+the new size of the table; small imports leave statistics to autovacuum. (SQLite plans without
+table statistics unless ANALYZE was run, so there is nothing to refresh.)"""
+
+import pytest
+from django.db import connection
+
+from weijian.imports.registry import get_spec
+from weijian.imports.services import ANALYZE_AFTER_ROWS, _refresh_statistics
+
+pytestmark = pytest.mark.django_db
+
+
+def _estimated_workers() -> float | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'workforce_worker'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE statistics are PostgreSQL's")
+def test_a_large_import_refreshes_the_planner_statistics(world):
+    spec = get_spec("worker")
+    assert spec.tables == ("workforce.Worker",)
+    with connection.cursor() as cursor:  # forget what earlier tests taught the planner
+        cursor.execute("UPDATE pg_class SET reltuples = -1 WHERE relname = 'workforce_worker'")
+    _refresh_statistics(spec, ANALYZE_AFTER_ROWS - 1)
+    assert _estimated_workers() == -1  # a small import: left to autovacuum
+    _refresh_statistics(spec, ANALYZE_AFTER_ROWS)
+    assert _estimated_workers() == 3  # the world's three workers
+
