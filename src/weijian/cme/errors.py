@@ -81,3 +81,6 @@ class CmeErrorCode(ErrorCode):
     RECORD_CONFLICT = "record_conflict", _("该平台记录号已导入，且内容与本行不同，不能通过导入修改")
     TOO_MANY_RECORDS = "too_many_records", _("一次最多提交5000条记录")
     ROWS_INVALID = "rows_invalid", _("部分记录未通过校验，未写入任何数据")
+
+    # ---- security review (add below) ----
+    DATE_OUT_OF_RANGE = "date_out_of_range", _("日期应在2000年至2100年之间")

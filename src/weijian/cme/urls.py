@@ -1,4 +1,4 @@
-from weijian.cme.views import credits, dashboards, projects
+from weijian.cme.views import credits, dashboards, ledger, projects
 
 app_name = "cme"
-urlpatterns = [*projects.urlpatterns, *credits.urlpatterns, *dashboards.urlpatterns]
+urlpatterns = [*projects.urlpatterns, *credits.urlpatterns, *ledger.urlpatterns, *dashboards.urlpatterns]

@@ -38,6 +38,7 @@ from weijian.orgs.models import Institution
 # ---- projects --------------------------------------------------------------------------------
 
 MAX_BUDGET = Decimal("9999999999.99")
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # project dates outside these are typing errors
 
 
 def _budget(value) -> Decimal | None:
@@ -95,6 +96,9 @@ def _application(fields: dict) -> dict:
         out["expected_attendees"] = _count(fields["expected_attendees"], "expected_attendees", optional=True)
     for name in ("start_date", "end_date"):
         if name in fields:
+            # Deadlines are computed from these dates (start − N days, end + N days): bound them.
+            if not FIRST_YEAR <= fields[name].year <= LAST_YEAR:
+                raise BusinessError(E.DATE_OUT_OF_RANGE, field=name)
             out[name] = fields[name]
     return out
 
@@ -323,6 +327,10 @@ def project_mark_held(
 def project_cancel(*, actor, project: CmeProject, reason: str) -> CmeProject:
     if not (reason or "").strip():
         raise BusinessError(E.REASON_REQUIRED, field="reason")
+    # The gate before any business answer: another district learns nothing about the project.
+    project = _locked(actor, project, "update")
+    if not _host_side(actor, project) and actor.scope != Scope.CITY:
+        raise NotFoundOrForbidden
     if project.attendances.exists():
         raise BusinessError(E.STATUS_INVALID, field="status")
     return _transition(

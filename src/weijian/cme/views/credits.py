@@ -356,6 +356,7 @@ class CreditQueueView(ScopedListPage):
     def extra_context(self, request):
         return {"hide_export": not can(request.user, "cme-credit", "export")}
 
+
 urlpatterns = [
     path("transcript/", my_transcript_view, name="my-transcript"),
     path("workers/<int:pk>/transcript/", worker_transcript_view, name="worker-transcript"),
