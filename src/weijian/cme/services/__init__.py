@@ -40,6 +40,7 @@ from weijian.cme.services.projects import (
     project_report,
     project_update,
 )
+from weijian.cme.services.reads import credit_record_view, transcript_view
 from weijian.cme.services.requirements import (
     AuditRun,
     CycleRun,
@@ -53,6 +54,7 @@ from weijian.cme.services.requirements import (
 from weijian.cme.services.spot_checks import risk_weights, spot_check_draw, spot_check_record
 
 __all__ = [
+    "credit_record_view", "transcript_view",
     "DEFAULT_ACTIVITY_TYPES",
     "MAX_EVIDENCE_BYTES",
     "SELF_REPORTED_CATEGORIES",

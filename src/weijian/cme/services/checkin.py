@@ -3,7 +3,7 @@
 import datetime as dt
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from weijian.accounts.access import access_object, institution_in_scope, require
@@ -71,10 +71,18 @@ def checkin(*, actor, token: str, now: dt.datetime | None = None) -> tuple[Atten
     # The day attended: today, kept within the project's dates (a window may open the evening before).
     today = timezone.localdate(now)
     attended_on = min(max(today, project.start_date), project.end_date)
-    attendance, created = attendance_record(
-        actor=actor, project=project, worker=actor.worker, attended_on=attended_on,
-        today=max(today, attended_on), method=AttendanceMethod.QR_CHECK_IN,
-    )
+    try:
+        with transaction.atomic():
+            attendance, created = attendance_record(
+                actor=actor, project=project, worker=actor.worker, attended_on=attended_on,
+                today=max(today, attended_on), method=AttendanceMethod.QR_CHECK_IN,
+            )
+    except IntegrityError:
+        # A double tap: the other request recorded the same attendance a moment earlier.
+        attendance = Attendance.objects.filter(project=project, worker=actor.worker).first()
+        if attendance is None:
+            raise
+        return attendance, False
     if created:
         _audit(actor, AuditAction.CHECK_IN, "cme-checkin", window,
                f"{actor.worker.name} 签到 {project.number} {window.session_label}".strip(),

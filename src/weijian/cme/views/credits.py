@@ -100,9 +100,7 @@ def worker_transcript_view(request, pk: int):
     require(request.user, "cme-credit", "view")
     worker = get_or_404(worker_get, actor=request.user, pk=pk)
     year = _year_param(request)
-    if worker.pk != request.user.worker_id:
-        audit_record(actor=request.user, action=AuditAction.VIEW_PERSONAL, entity="cme-transcript",
-                     entity_id=worker.pk, summary=f"查看 {worker.name} {year}年度学分档案")
+    services.transcript_view(actor=request.user, worker=worker, year=year)
     return render(request, "cme/credits/transcript.html", _transcript_context(request, worker, year))
 
 
@@ -231,7 +229,7 @@ def _record_page(request, record, review_form=None, evidence_form=None, status=2
 @never_cache
 def credit_detail_view(request, pk: int):
     require(request.user, "cme-credit", "view")
-    record = get_or_404(selectors.credit_record_get, actor=request.user, pk=pk)
+    record = get_or_404(services.credit_record_view, actor=request.user, pk=pk)
     return _record_page(request, record)
 
 
