@@ -360,7 +360,7 @@ def credit_review(*, actor, record: CreditRecord, approve: bool, comment: str = 
     verified); rejecting, with a comment, ends it as rejected and sends it back to the worker."""
     require(actor, "cme-credit", "verify")
     record = access_object(actor, CreditRecord, record.pk, "verify")
-    record = CreditRecord.objects.select_for_update().select_related("worker", "activity_type").get(pk=record.pk)
+    record = CreditRecord.objects.select_for_update(of=("self",)).select_related("worker", "activity_type").get(pk=record.pk)
     if record.status != Verification.PENDING:
         raise BusinessError(E.ALREADY_VERIFIED, field="status")
     stage = current_stage(record)

@@ -63,7 +63,7 @@ def credit_evidence_add(*, actor, record: CreditRecord, uploaded_file) -> tuple[
     returns (evidence, created)."""
     require(actor, "cme-credit", "create")
     record = access_object(actor, CreditRecord, record.pk, "view")
-    record = CreditRecord.objects.select_for_update().select_related("worker").get(pk=record.pk)
+    record = CreditRecord.objects.select_for_update(of=("self",)).select_related("worker").get(pk=record.pk)
     if not _may_upload(actor, record):
         raise BusinessError(E.NOT_OWN_RECORD, field="file")
     if record.status != Verification.PENDING:

@@ -166,7 +166,7 @@ def _locked(actor, project: CmeProject, action: str) -> CmeProject:
     require(actor, "cme-project", action)
     # Re-read under a row lock: two reviewers must not both move the same project.
     project = access_object(actor, CmeProject, project.pk, "view")
-    return CmeProject.objects.select_for_update().select_related("host").get(pk=project.pk)
+    return CmeProject.objects.select_for_update(of=("self",)).select_related("host").get(pk=project.pk)
 
 
 def _save(actor, project: CmeProject, before: dict, fields: list[str], audit_action: str, summary: str = ""):

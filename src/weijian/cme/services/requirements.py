@@ -211,7 +211,7 @@ def exemption_decide(*, actor, exemption: Exemption, approve: bool, reason: str 
     reason. Only approved exemptions count in the audit."""
     require(actor, "cme-exemption", "approve")
     exemption = access_object(actor, Exemption, exemption.pk, "approve")
-    exemption = Exemption.objects.select_for_update().select_related("worker").get(pk=exemption.pk)
+    exemption = Exemption.objects.select_for_update(of=("self",)).select_related("worker").get(pk=exemption.pk)
     if exemption.status != Verification.PENDING:
         raise BusinessError(E.EXEMPTION_NOT_PENDING, field="status")
     reason = (reason or "").strip()

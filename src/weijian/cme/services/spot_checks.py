@@ -118,7 +118,7 @@ def spot_check_record(
     """Record the findings of one sampled project (commission, or the district of its host)."""
     require(actor, "cme-spot-check", "update")
     item = access_object(actor, SpotCheckItem, item.pk, "update")
-    item = SpotCheckItem.objects.select_for_update().select_related("project").get(pk=item.pk)
+    item = SpotCheckItem.objects.select_for_update(of=("self",)).select_related("project").get(pk=item.pk)
     _choice(result, SpotCheckResult, "result")
     if result == SpotCheckResult.PENDING:
         raise BusinessError(E.RESULT_REQUIRED, field="result")
