@@ -196,8 +196,9 @@ class CreditRecord(TimeStampedModel):
     credit_class = models.CharField("学分类别", max_length=2, choices=CreditClass.choices)
     category = models.CharField("学分来源类别", max_length=16, choices=CreditCategory.choices)
     credits = models.DecimalField("学分", **CREDITS, validators=POSITIVE)
+    # The nullable links are indexed only where set (see Meta): an imported record skips those indexes.
     project = models.ForeignKey(CmeProject, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="credit_records")
+                                related_name="credit_records", db_index=False)
     earned_on = models.DateField("获得日期")
     is_remote = models.BooleanField("远程学分", default=False)
     title = models.CharField("内容", max_length=200, blank=True)
@@ -208,10 +209,10 @@ class CreditRecord(TimeStampedModel):
     stage = models.CharField("审核环节", max_length=16, choices=VerificationStage.choices,
                              default=VerificationStage.DONE)
     activity_type = models.ForeignKey(ActivityType, verbose_name="活动类别", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="credit_records")
+                                      on_delete=models.PROTECT, related_name="credit_records", db_index=False)
     quantity = models.DecimalField("数量", max_digits=8, decimal_places=1, null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+                                    on_delete=models.PROTECT, related_name="+", db_index=False)
     verified_at = models.DateTimeField("审核时间", null=True, blank=True)
 
     class Meta:
@@ -221,7 +222,11 @@ class CreditRecord(TimeStampedModel):
             # Covers the yearly per-worker sums, so SQLite answers them from the index alone.
             models.Index(fields=["year", "status", "worker", "credit_class", "is_remote", "credits"],
                          name="cme_credit_year_cover"),
-            models.Index(fields=["status", "stage"]),
+            # Only pending records are looked up by stage (the review queues): a partial index stays small.
+            models.Index(fields=["stage"], condition=Q(status="pending"), name="cme_credit_pending"),
+            models.Index(fields=["project"], condition=Q(project__isnull=False), name="cme_credit_project"),
+            models.Index(fields=["activity_type", "worker"], condition=Q(activity_type__isnull=False),
+                         name="cme_credit_activity"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(credits__gt=0), name="cme_credit_positive"),
