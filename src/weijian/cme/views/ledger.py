@@ -289,9 +289,7 @@ class AuditListView(ScopedListPage):
         return selectors.annual_audit_list(actor=request.user, year=year, **filters)
 
     def row_url(self, obj):
-        if self.request.user.scope == Scope.SELF:
-            return reverse("cme:my-transcript") + f"?year={obj.year}"
-        return reverse("cme:worker-transcript", args=[obj.worker_id]) + f"?year={obj.year}"
+        return _transcript_url(self.request.user, obj.worker_id, obj.year)
 
     @property
     def actions(self):
@@ -301,6 +299,13 @@ class AuditListView(ScopedListPage):
 
     def extra_context(self, request):
         return {"hide_export": not can(request.user, self.entity, "export")}
+
+
+def _transcript_url(user, worker_id: int, year: int) -> str:
+    """A worker's transcript for that year: his own page for the worker himself."""
+    if user.scope == Scope.SELF:
+        return reverse("cme:my-transcript") + f"?year={year}"
+    return reverse("cme:worker-transcript", args=[worker_id]) + f"?year={year}"
 
 
 @login_required
@@ -347,9 +352,7 @@ class CycleListView(ScopedListPage):
         return selectors.cycle_list(actor=request.user, **_passed(dict(filters)))
 
     def row_url(self, obj):
-        if self.request.user.scope == Scope.SELF:
-            return reverse("cme:my-transcript") + f"?year={obj.last_year}"
-        return reverse("cme:worker-transcript", args=[obj.worker_id]) + f"?year={obj.last_year}"
+        return _transcript_url(self.request.user, obj.worker_id, obj.last_year)
 
     @property
     def actions(self):
