@@ -25,15 +25,16 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+import _harness
+from _harness import child_env, pg_create, pg_drop, pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2026
@@ -41,7 +42,6 @@ FILE_ROWS = 150_000  # a 150,000-row file is ~16 MB: under the 20 MB upload limi
 GOAL_RECORDS_PER_S = {"postgres": 20_000, "sqlite": 10_000}
 GOAL_COMPLIANCE_S = 2.0
 GOAL_PEAK_MB = 1024
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HEADERS = ["平台记录号", "身份证号", "姓名", "课程名称", "学分类别", "学分", "获得日期"]
 CLASS_LABELS = {"I": "I类", "II": "II类"}
 
@@ -184,37 +184,9 @@ def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
 
 def run_child(engine: str, database_url: str, data_dir: Path, workers: int, credits: int,
               profile: bool = False) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "weijian.settings.base",
-           "WEIJIAN_DATABASE_URL": database_url, "WEIJIAN_DATA_DIR": str(data_dir),
-           "WEIJIAN_DEBUG": "0", "PYTHONPATH": str(ROOT / "src")}
     cmd = [sys.executable, __file__, "--child", engine, "--workers", str(workers), "--credits", str(credits),
            "--dir", str(data_dir), *(["--profile"] if profile else [])]
-    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{engine} child failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    sys.stdout.write("".join(line + "\n" for line in out.stdout.splitlines()[:-1]))
-    return json.loads(out.stdout.splitlines()[-1])
-
-
-# ---- PostgreSQL database lifetime ------------------------------------------------------------
-
-def pg_create() -> tuple[str | None, str]:
-    try:
-        import psycopg
-
-        name = f"wj_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return name, ""
-    except Exception as exc:  # any reason PostgreSQL is not usable here: skip with a note
-        return None, f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc.__class__.__name__}: {exc}"
-
-
-def pg_drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return _harness.run_child(engine, cmd, child_env(database_url, data_dir))
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -269,7 +241,7 @@ def main() -> None:
                     summary["postgres_note"] = note
                     continue
                 try:
-                    results[engine] = run_child(engine, f"postgres://postgres@127.0.0.1:5432/{name}", data_dir,
+                    results[engine] = run_child(engine, pg_url(name), data_dir,
                                                 workers, credits, args.profile)
                 finally:
                     pg_drop(name)

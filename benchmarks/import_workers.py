@@ -14,22 +14,21 @@ printed is one JSON object.
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import resource
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+import _harness
+from _harness import child_env, pg_create, pg_drop, pg_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_ROWS_PER_S = 5_000
 GOAL_PEAK_MB = 500
 INSTITUTIONS = 40
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 HEADERS = ["姓名", "身份证号", "机构统一社会信用代码", "职业类别", "职称级别", "执业起始日期", "状态", "出生日期", "性别"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆"
@@ -136,38 +135,8 @@ def child(engine: str, xlsx: Path) -> dict:
 
 
 def run_child(engine: str, xlsx: Path, database_url: str, data_dir: Path, profile: bool) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "weijian.settings.base",
-           "WEIJIAN_DATABASE_URL": database_url, "WEIJIAN_DATA_DIR": str(data_dir),
-           "WEIJIAN_DEBUG": "0", "PYTHONPATH": str(ROOT / "src")}
-    cmd = [sys.executable, __file__, "--child", engine, "--file", str(xlsx)]
-    if profile:
-        cmd.append("--profile")
-    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(f"{engine} child failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    sys.stdout.write("".join(line + "\n" for line in out.stdout.splitlines()[:-1]))
-    return json.loads(out.stdout.splitlines()[-1])
-
-
-# ---- PostgreSQL database lifetime ------------------------------------------------------------
-
-def pg_create() -> tuple[str | None, str]:
-    try:
-        import psycopg
-
-        name = f"wj_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return name, ""
-    except Exception as exc:  # any reason PostgreSQL is not usable here: skip with a note
-        return None, f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc.__class__.__name__}: {exc}"
-
-
-def pg_drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    cmd = [sys.executable, __file__, "--child", engine, "--file", str(xlsx), *(["--profile"] if profile else [])]
+    return _harness.run_child(engine, cmd, child_env(database_url, data_dir))
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -221,7 +190,7 @@ def main() -> None:
                     summary["postgresql_note"] = note
                     continue
                 try:
-                    result = run_child(engine, xlsx, f"postgres://postgres@127.0.0.1:5432/{name}", data_dir,
+                    result = run_child(engine, xlsx, pg_url(name), data_dir,
                                        args.profile)
                 finally:
                     pg_drop(name)
