@@ -198,6 +198,7 @@ CREDIT_IMPORT = ImportSpec(
            "导入的学分记为远程教育学分（已审核）；身份证号仅用于匹配人员，错误报告中脱敏显示。"),
     batch_rows=5_000,
     tables=("cme.CreditRecord",),
+    cache=rules.PeopleCache,
 )
 
 SPECS = (PROJECT_IMPORT, ATTENDANCE_IMPORT, CREDIT_IMPORT)

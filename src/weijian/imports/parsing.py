@@ -39,6 +39,7 @@ class Pass:
     errors: list[RowError] = field(default_factory=list)
     error_rows: set[int] = field(default_factory=set)
     result: ApplyResult = field(default_factory=ApplyResult)
+    cache: Any = None  # the spec's per-pass lookup cache (ImportSpec.cache), if it has one
 
     def add_errors(self, errors: list[RowError]) -> None:
         room = MAX_REPORTED_ERRORS - len(self.errors)

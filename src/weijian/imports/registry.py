@@ -66,6 +66,9 @@ class ImportSpec:
     row_key: Callable[[dict], Any] | None = None
     # Models ("app.Model") the import fills; PostgreSQL re-analyzes them after a large import.
     tables: Sequence[str] = ()
+    # Called once per pass over a file (the dry run, then the apply); what it returns is handed to each
+    # `prepare` of that pass as `cache=`, so that lookups made for one batch serve the later ones.
+    cache: Callable[[], Any] | None = None
 
     @property
     def headers(self) -> list[str]:

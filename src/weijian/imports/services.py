@@ -9,6 +9,8 @@ database as it is now and writes them in one transaction. Files holding identifi
 deleted as soon as the job is over.
 """
 
+import functools
+import gc
 import hashlib
 import io
 import logging
@@ -160,11 +162,30 @@ def _read_rows(name: str) -> Iterator:
         yield _RowsUnpickler(stream).load()  # one unpickler per item: each was pickled with its own memo
 
 
+def _without_cycle_collection(function):
+    """A pass over a large file allocates millions of small acyclic objects (rows, tuples, dates);
+    each allocation burst sets off Python's cycle collector, which then walks every live object,
+    the people cache included, again and again. Nothing a pass builds forms cycles that must be
+    freed before it ends, so the collector waits until the pass is over."""
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return run
+
+
 # ---- reading and checking rows ----------------------------------------------------------------
 
 def _check(spec: ImportSpec, actor, batch: list, out: Pass, *, apply: bool) -> None:
     """The domain's checks for one batch, then its plan (dry run) or its writes (apply)."""
-    prepared = spec.prepare(actor, batch)
+    prepared = spec.prepare(actor, batch, cache=out.cache) if spec.cache else spec.prepare(actor, batch)
     out.add_errors(prepared.errors)
     if not prepared.valid:
         return
@@ -173,6 +194,10 @@ def _check(spec: ImportSpec, actor, batch: list, out: Pass, *, apply: bool) -> N
     out.result.created += step.created
     out.result.updated += step.updated
     out.result.unchanged += step.unchanged
+
+
+def _new_pass(spec: ImportSpec) -> Pass:
+    return Pass(cache=spec.cache() if spec.cache else None)
 
 
 def _report_progress(job: ImportJob, phase: str, done: int, total: int | None) -> None:
@@ -247,11 +272,12 @@ def import_validate(*, job_id) -> ImportJob:
     return job
 
 
+@_without_cycle_collection
 def _dry_run(job: ImportJob, spec: ImportSpec) -> tuple[Pass, str]:
     actor = job.uploaded_by
     require(actor, job.entity, "import")
     kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
-    out, cells, writer = Pass(), Pass(), _RowsWriter()
+    out, cells, writer = _new_pass(spec), Pass(), _RowsWriter()
     _report_progress(job, "validating", 0, None)
     for batch, total_estimate in parsed_batches(spec, kind, _read_stored(job.stored_name), out, cells):
         writer.add(batch)
@@ -368,9 +394,10 @@ def _refresh_statistics(spec: ImportSpec, written: int) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(apps.get_model(label)._meta.db_table)}")
 
 
+@_without_cycle_collection
 def _apply_rows(job: ImportJob, spec: ImportSpec) -> Pass:
     require(job.uploaded_by, job.entity, "import")  # still allowed? (role, scope or account may have changed)
-    out = Pass()
+    out = _new_pass(spec)
     done = 0
     _report_progress(job, "importing", 0, job.total_rows)
     for item in _read_rows(job.stored_name):
