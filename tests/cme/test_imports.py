@@ -187,6 +187,104 @@ def test_a_changed_record_under_a_known_platform_number_is_refused(world, people
     assert CreditRecord.objects.get().credits == Decimal("2.5")
 
 
+def test_records_written_between_dry_run_and_apply_are_sorted_out_at_apply(world, people):
+    """The apply writes a batch straight away and lets the natural-key index refuse it when a record
+    has been written since the dry run; then it sorts the batch out record by record."""
+    actor = world.user("district_a")
+
+    def credit_file(*rows):
+        return upload(actor, csv_data(list(rows), CREDIT_HEADERS), "c.csv", entity="cme-credit")
+
+    first = credit_file(credit_row(people, "a", "HX-1"), credit_row(people, "a2", "HX-2"))
+    second = credit_file(credit_row(people, "a", "HX-1"), credit_row(people, "a", "HX-3"))
+    assert second.create_count == 2  # at its dry run neither record was there yet
+    assert apply(actor, first).status == JobStatus.DONE
+    second = apply(actor, second)
+    assert second.status == JobStatus.DONE
+    assert (second.create_count, second.unchanged_count) == (1, 1)
+    assert sorted(CreditRecord.objects.values_list("external_ref", flat=True)) == ["HX-1", "HX-2", "HX-3"]
+    latest = AuditEvent.objects.filter(action=AuditAction.CREATE, entity="cme-credit").order_by("-id").first()
+    assert latest.after == {"created": 1, "external_refs": ["HX-3"]}
+
+    # Written meanwhile with other content: the apply stops and writes nothing of its file.
+    third = credit_file(credit_row(people, "a", "HX-4"), credit_row(people, "a", "HX-5"))
+    assert apply(actor, credit_file(credit_row(people, "a", "HX-4", 学分="4"))).status == JobStatus.DONE
+    third = apply(actor, third)
+    assert third.status == JobStatus.FAILED and "校验后已变化" in third.message
+    assert errors_of(third) == [(2, "平台记录号", "HX-4", "该平台记录号已导入，且内容与本行不同，不能通过导入修改")]
+    assert not CreditRecord.objects.filter(external_ref="HX-5").exists()
+    assert CreditRecord.objects.get(external_ref="HX-4").credits == Decimal("4")
+
+
+@pytest.fixture
+def streams(monkeypatch):
+    """Stream every credit file (not only large ones) and record whether each apply streamed."""
+    from weijian.imports import services as import_services
+
+    monkeypatch.setattr(import_services, "STREAM_AFTER_ROWS", 1)
+    outcomes = []
+    streamed = import_services._apply_streamed
+
+    def spy(job, spec):
+        out = streamed(job, spec)
+        outcomes.append(out is not None)
+        return out
+
+    monkeypatch.setattr(import_services, "_apply_streamed", spy)
+    return outcomes
+
+
+def test_a_streamed_apply_writes_what_the_batch_apply_writes(world, people, streams):
+    actor = world.user("district_a")
+    rows = [credit_row(people, "a", "S-1"), credit_row(people, "a2", "S-2", 学分类别="I类", 学分="1"),
+            credit_row(people, "b", "S-3")]  # the last is out of the district's scope
+    job = apply(actor, upload(actor, csv_data(rows, CREDIT_HEADERS), "c.csv", entity="cme-credit"), only_valid=True)
+    assert streams == [True]
+    assert job.status == JobStatus.DONE and (job.create_count, job.error_rows) == (2, 1)
+    records = {r.external_ref: r for r in CreditRecord.objects.all()}
+    assert set(records) == {"S-1", "S-2"}
+    assert (records["S-2"].worker, records["S-2"].credit_class, records["S-2"].credits,
+            records["S-2"].verified_by) == (people.a2, "I", Decimal("1.0"), actor)
+    batch = AuditEvent.objects.get(action=AuditAction.CREATE, entity="cme-credit")
+    assert batch.after == {"created": 2, "external_refs": ["S-1", "S-2"]}
+
+
+def test_a_record_written_since_the_dry_run_stops_the_stream_and_the_batches_sort_it_out(world, people, streams):
+    actor = world.user("district_a")
+    late = upload(actor, csv_data([credit_row(people, "a", "T-1"), credit_row(people, "a", "T-2")], CREDIT_HEADERS),
+                  "c.csv", entity="cme-credit")
+    assert apply(actor, upload(actor, csv_data([credit_row(people, "a", "T-1")], CREDIT_HEADERS), "d.csv",
+                               entity="cme-credit")).status == JobStatus.DONE
+    late = apply(actor, late)
+    assert streams == [True, False]  # the first file streamed; the second fell back to batches
+    assert late.status == JobStatus.DONE and (late.create_count, late.unchanged_count) == (1, 1)
+    assert sorted(CreditRecord.objects.values_list("external_ref", flat=True)) == ["T-1", "T-2"]
+
+
+def test_a_check_that_would_query_mid_stream_falls_back_to_batches(world, people, streams, monkeypatch):
+    """Nothing may query while the rows stream in (PostgreSQL's COPY holds the connection): a cache
+    that claims to be ready but is not makes the check query, which is refused; nothing is lost."""
+    from weijian.cme.services.imports import PeopleCache
+
+    monkeypatch.setattr(PeopleCache, "fill", lambda self: True)
+    actor = world.user("district_a")
+    job = apply(actor, upload(actor, csv_data([credit_row(people, "a", "Q-1")], CREDIT_HEADERS), "c.csv",
+                              entity="cme-credit"))
+    assert streams == [False]
+    assert job.status == JobStatus.DONE and job.create_count == 1
+    assert list(CreditRecord.objects.values_list("external_ref", flat=True)) == ["Q-1"]
+
+
+def test_a_city_too_large_to_hold_in_memory_is_applied_batch_by_batch(world, people, streams, monkeypatch):
+    from weijian.cme.services.imports import PeopleCache
+
+    monkeypatch.setattr(PeopleCache, "FULL_READ_MAX", 1)
+    actor = world.user("district_a")
+    job = apply(actor, upload(actor, csv_data([credit_row(people, "a", "M-1")], CREDIT_HEADERS), "c.csv",
+                              entity="cme-credit"))
+    assert streams == [False] and job.status == JobStatus.DONE and job.create_count == 1
+
+
 def test_an_institution_user_cannot_credit_another_institutions_worker(world, people):
     actor = world.user("institution_a1")  # people.a2 works at inst_a2
     job = upload(actor, csv_data([credit_row(people, "a2", "X1")], CREDIT_HEADERS), "c.csv", entity="cme-credit")

@@ -28,3 +28,14 @@ def test_a_large_import_refreshes_the_planner_statistics(world):
     _refresh_statistics(spec, ANALYZE_AFTER_ROWS)
     assert _estimated_workers() == 3  # the world's three workers
 
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE statistics are PostgreSQL's")
+def test_an_import_adding_under_a_tenth_of_a_large_table_keeps_its_statistics(world):
+    spec = get_spec("worker")
+    with connection.cursor() as cursor:  # the planner believes the table holds a million workers
+        cursor.execute("UPDATE pg_class SET reltuples = 1000000 WHERE relname = 'workforce_worker'")
+    _refresh_statistics(spec, 99_999)
+    assert _estimated_workers() == 1_000_000  # under a tenth: as autovacuum, leave them
+    _refresh_statistics(spec, 100_000)
+    assert _estimated_workers() == 3

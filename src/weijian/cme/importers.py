@@ -199,6 +199,7 @@ CREDIT_IMPORT = ImportSpec(
     batch_rows=5_000,
     tables=("cme.CreditRecord",),
     cache=rules.PeopleCache,
+    stream=rules.credit_rows_stream,
 )
 
 SPECS = (PROJECT_IMPORT, ATTENDANCE_IMPORT, CREDIT_IMPORT)

@@ -2,10 +2,11 @@
 
 `QuerySet.bulk_create` builds SQL text with a placeholder per value for every row, which costs
 more than the database work itself at 100,000 rows. Here PostgreSQL gets the rows through
-COPY (psycopg's C row writer), and other engines through one prepared INSERT and the driver's
-`executemany` (SQLite runs it in C). Values are prepared per column with the field's own
-database conversion, so dates, datetimes and JSON are stored exactly as the ORM would store
-them. No model `save()` or signals run: callers write their own audit rows, as bulk writers must.
+binary COPY (psycopg's C dumpers, told each column's type up front), and other engines through one
+prepared INSERT and the driver's `executemany` (SQLite runs it in C). Values are prepared per
+column with the field's own database conversion, so dates, datetimes and JSON are stored exactly as
+the ORM would store them. No model `save()` or signals run: callers write their own audit rows, as
+bulk writers must.
 """
 
 import json
@@ -36,26 +37,52 @@ def _same_as_last(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return prepare
 
 
+def _exactly(kind: type, convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Values already of `kind` go as they are (the common case: one type test); others are converted."""
+    return lambda value: value if value.__class__ is kind else convert(value)
+
+
 def _preparer(field: models.Field, copy: bool) -> Callable[[Any], Any] | None:
-    """None when the value can go to the driver as it is (str, int, bool, None, and dates for COPY)."""
+    """None when the value can go to the driver as it is (str, int, bool, None; datetimes for COPY)."""
     if isinstance(field, JSONField):
-        if copy:  # COPY takes the JSON text, as the server parses it for jsonb
-            return partial(json.dumps, cls=field.encoder)
-        return partial(connection.ops.adapt_json_value, encoder=field.encoder)
+        return partial(connection.ops.adapt_json_value, encoder=field.encoder)  # PostgreSQL: a Jsonb wrapper
     if isinstance(field, models.DateTimeField):
-        return _same_as_last(connection.ops.adapt_datetimefield_value)
+        # PostgreSQL's adapt_datetimefield_value is the identity: psycopg dumps the datetime itself.
+        return None if copy else _same_as_last(connection.ops.adapt_datetimefield_value)
     if isinstance(field, models.DateField):
-        if copy:
-            return None
-        # SQLite's adapt_datefield_value is str(date): the same text, without two calls per value.
-        return date.isoformat if connection.vendor == "sqlite" else connection.ops.adapt_datefield_value
+        if copy:  # binary COPY needs a real date (a datetime or a text would be refused or misread)
+            return _exactly(date, field.to_python)
+        if connection.vendor == "sqlite":  # its adapt_datefield_value is str(date): the same text, one call
+            return lambda value: (value.isoformat() if value.__class__ is date
+                                  else connection.ops.adapt_datefield_value(field.to_python(value)))
+        return lambda value: field.get_db_prep_save(value, connection)
     if isinstance(field, _PLAIN):
         return None
     if isinstance(field, models.DecimalField):
         # Decimals already quantized by the domain's parser go as they are (psycopg and Django's SQLite
         # adapter both take Decimal); anything else is converted by the field.
-        return lambda value: value if type(value) is Decimal else field.get_db_prep_save(value, connection)
+        return _exactly(Decimal, lambda value: field.get_db_prep_save(value, connection))
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_COPY_TYPE_NAMES = {"timestamp with time zone": "timestamptz", "double precision": "float8"}
+
+
+def _copy_types(fields: Sequence[models.Field], cursor) -> list[str] | None:
+    """The PostgreSQL type of each column, for a binary COPY; None if one is not a type psycopg knows
+    (the caller then falls back to text COPY, where the server parses every value)."""
+    registry = cursor.connection.adapters.types
+    names = []
+    for field in fields:
+        declared = field.db_type(connection)
+        if not declared:
+            return None
+        name = declared.split("(")[0].strip().lower()  # varchar(16) -> varchar, numeric(5, 1) -> numeric
+        name = _COPY_TYPE_NAMES.get(name, name)
+        if registry.get(name) is None:
+            return None
+        names.append(name)
+    return names
 
 
 SQLITE_CACHE_KIB = 64 * 1024
@@ -94,9 +121,15 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     count = 0
     with connection.cursor() as cursor:
         if copy:
-            with cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            # Binary COPY: the server reads each value as it is instead of parsing text, and psycopg's
+            # dumpers skip guessing a type per value. Errors (a duplicate key) come out as Django's.
+            types = _copy_types(fields, cursor.cursor)
+            options = " (FORMAT BINARY)" if types else ""
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} FROM STDIN{options}") as out:
+                if types:
+                    out.set_types(types)
                 for values in prepared():
-                    copy.write_row(values)
+                    out.write_row(values)
                     count += 1
             return count
         if connection.vendor == "sqlite":
@@ -166,23 +199,17 @@ def index_lookups() -> Iterator[None]:
     Within one long import transaction the planner's statistics still describe the table as it
     was before (often empty), so a lookup of 2,000 keys is planned as a scan of the whole table,
     which grows with every batch; and even on fresh statistics it prices 5,000 index probes above a
-    parallel scan of a million rows, which takes ten times longer. The setting is local to the
-    transaction (one is opened when there is none: a dry run reads outside any) and restored after."""
+    parallel scan of a million rows, which takes ten times longer. The setting is local to a
+    transaction, so the queries run in one (a savepoint inside the apply's; a transaction of their
+    own in a dry run, which reads outside any): an error rolls the setting back with it."""
     if connection.vendor != "postgresql":
         yield
         return
-    if not connection.in_atomic_block:
-        with transaction.atomic(), index_lookups():
-            yield
-        return
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         previous = cursor.fetchone()[0]
-    try:
         yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
 
 
 def field_in(name: str, values: Sequence[str]) -> Q | Lookup:

@@ -69,6 +69,10 @@ class ImportSpec:
     # Called once per pass over a file (the dry run, then the apply); what it returns is handed to each
     # `prepare` of that pass as `cache=`, so that lookups made for one batch serve the later ones.
     cache: Callable[[], Any] | None = None
+    # Optional, for large files: stream(actor, batches, cache=) -> ApplyResult | None writes the valid rows
+    # of every batch as `batches` yields them, in one stream (see imports.services._apply_streamed). It
+    # returns None if it cannot stream (then the batches were not consumed and `apply` runs per batch).
+    stream: Callable[..., ApplyResult | None] | None = None
 
     @property
     def headers(self) -> list[str]:

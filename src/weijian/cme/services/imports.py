@@ -17,7 +17,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,13 +117,14 @@ class PeopleCache:
         self._people: dict[str, Person] = {}
         self._missing: set[str] = set()
         self._complete = False
+        self._city_fits: bool | None = None  # asked once, when the threshold is first passed
 
     def __call__(self, indexes) -> dict[str, Person]:
         wanted = set(indexes)
         if not self._complete:
             unknown = [i for i in wanted if i not in self._people and i not in self._missing]
             if unknown and len(self._people) + len(self._missing) + len(unknown) > self.FULL_READ_AFTER \
-                    and Worker.objects.count() <= self.FULL_READ_MAX:
+                    and self._fits():
                 self._read_all()
             elif unknown:
                 found = people_by_index(unknown)
@@ -131,6 +132,17 @@ class PeopleCache:
                 self._missing.update(i for i in unknown if i not in found)
         people = self._people
         return {i: people[i] for i in wanted if i in people}
+
+    def fill(self) -> bool:
+        """Read every worker now (before a stream that may not query), if the city fits in memory."""
+        if not self._complete and self._fits():
+            self._read_all()
+        return self._complete
+
+    def _fits(self) -> bool:
+        if self._city_fits is None:
+            self._city_fits = Worker.objects.count() <= self.FULL_READ_MAX
+        return self._city_fits
 
     def _read_all(self) -> None:
         make = Person._make
@@ -269,22 +281,61 @@ _CREDIT_COLUMNS = ("worker_id", "year", "credit_class", "category", "credits", "
 @transaction.atomic
 def credit_rows_write(actor, valid) -> ApplyResult:
     """Insert the new records (verified: the platform's file is the evidence) with the bulk writer, and
-    one audit row for the batch listing the platform record numbers written."""
+    one audit row per batch listing the platform record numbers written.
+
+    A batch is usually all new (its dry run said so a moment ago), so it is written straight away and
+    the natural-key index refuses it if any of its records has been written since; only then is the
+    batch sorted out record by record (new, unchanged, or a conflicting record)."""
     require(actor, "cme-credit", "import")
+    if not valid:
+        return ApplyResult()
+    try:
+        with transaction.atomic():  # a savepoint: a refused batch leaves nothing behind
+            _insert_credits(actor, [row for _n, row in valid])
+        return ApplyResult(created=len(valid))
+    except IntegrityError:
+        pass
     new, result = _credit_plan(valid)
-    if not new:
-        return result
+    if new:
+        _insert_credits(actor, new)
+    return result
+
+
+def credit_rows_stream(actor, batches, *, cache: PeopleCache) -> ApplyResult | None:
+    """A large file's apply in one stream: every batch's checked rows go to one bulk insert as the
+    batches are checked (see imports.services._apply_streamed); None if the people cannot all be held
+    in memory (the checks would have to query mid-stream). A record written since the dry run makes
+    the insert fail on the natural key, and the caller goes batch by batch."""
+    require(actor, "cme-credit", "import")
+    if not cache.fill():
+        return None
+    return ApplyResult(created=_insert_credits(actor, (row for valid in batches for _n, row in valid)))
+
+
+AUDITED_REFS = 5_000  # platform record numbers listed per audit row
+
+
+def _insert_credits(actor, rows) -> int:
+    """Insert credit rows (any iterable, consumed once), then one audit row per AUDITED_REFS records
+    listing their platform record numbers. Returns the number written."""
+    refs: list[str] = []
     now = timezone.now()
     remote, imported, verified, done = (CreditCategory.REMOTE, CreditSource.IMPORT, Verification.VERIFIED,
                                         VerificationStage.DONE)
-    insert_rows(CreditRecord, _CREDIT_COLUMNS, (
-        (row.worker_id, row.earned_on.year, row.credit_class, remote, row.credits, row.earned_on, True, row.course,
-         imported, row.record_id, verified, done, actor.pk, now, now, now)
-        for row in new))
-    audit_record(actor=actor, action=AuditAction.CREATE, entity="cme-credit",
-                 summary=f"导入远程教育学分记录 {len(new)} 条",
-                 after={"created": len(new), "external_refs": [row.record_id for row in new]})
-    return result
+
+    def values():
+        for row in rows:
+            refs.append(row.record_id)
+            yield (row.worker_id, row.earned_on.year, row.credit_class, remote, row.credits, row.earned_on, True,
+                   row.course, imported, row.record_id, verified, done, actor.pk, now, now, now)
+
+    insert_rows(CreditRecord, _CREDIT_COLUMNS, values())
+    for start in range(0, len(refs), AUDITED_REFS):
+        chunk = refs[start:start + AUDITED_REFS]
+        audit_record(actor=actor, action=AuditAction.CREATE, entity="cme-credit",
+                     summary=f"导入远程教育学分记录 {len(chunk)} 条",
+                     after={"created": len(chunk), "external_refs": chunk})
+    return len(refs)
 
 
 def credit_bulk_import(*, actor, rows, errors: list[RowError]) -> ApplyResult:
