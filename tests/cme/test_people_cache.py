@@ -59,7 +59,7 @@ def test_a_city_too_large_to_hold_is_looked_up_batch_by_batch(world, indexes, mo
     cache = PeopleCache()
     cache([indexes[world.worker_a1.pk], UNKNOWN])
     for worker in (world.worker_b1, world.worker_a2):
-        found, sql = capture(lambda: cache([indexes[worker.pk]]))
+        found, sql = capture(lambda key=indexes[worker.pk]: cache([key]))
         assert {i: p.pk for i, p in found.items()} == {indexes[worker.pk]: worker.pk}
         reads = [q for q in sql if "workforce_worker" in q]
         assert len(reads) == 1 and "COUNT" not in reads[0].upper()  # one lookup; the size was asked once

@@ -8,6 +8,7 @@ file and checking the rows against the database (the parent's half) use both pro
 
 import io
 import multiprocessing
+import pickle
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,15 +144,17 @@ def _estimate(sheet: files.Sheet, done: int) -> int | None:
     return max(done, round(done / share)) if share > 0.02 else None
 
 
-def parsed_batches(spec: ImportSpec, kind: str, data: bytes, out: Pass, cells: Pass) -> Iterator[tuple[list, int | None]]:
-    """Yield (batch, estimated total rows); cell errors land in `out` and `cells`. Raises FileRejected."""
+def parsed_batches(spec: ImportSpec, kind: str, data: bytes, out: Pass, cells: Pass
+                   ) -> Iterator[tuple[list, int | None, bytes | None]]:
+    """Yield (batch, estimated total rows, the batch pickled or None); cell errors land in `out` and
+    `cells`. Raises FileRejected. A batch from the parser process comes with the pickle it was sent as."""
     if len(data) >= CHILD_MIN_BYTES and "fork" in multiprocessing.get_all_start_methods():
         yield from _in_child(spec, kind, data, out, cells)
         return
     sheet = open_sheet(kind, data)
     try:
         for batch in _parse_rows(spec, sheet, out, cells):
-            yield batch, _estimate(sheet, out.total)
+            yield batch, _estimate(sheet, out.total), None
     finally:
         close_sheet(sheet)
 
@@ -164,7 +167,8 @@ def _child(entity: str, kind: str, data: bytes, sender) -> None:
         sheet = open_sheet(kind, data)
         try:
             for batch in _parse_rows(spec, sheet, out, cells):
-                sender.send(("batch", batch, out.total, _estimate(sheet, out.total)))
+                blob = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                sender.send(("batch", blob, out.total, _estimate(sheet, out.total)))
         finally:
             close_sheet(sheet)
         sender.send(("end", out.total, [(e.row, e.column, e.value, e.reason) for e in cells.errors],
@@ -177,7 +181,8 @@ def _child(entity: str, kind: str, data: bytes, sender) -> None:
         sender.close()
 
 
-def _in_child(spec: ImportSpec, kind: str, data: bytes, out: Pass, cells: Pass) -> Iterator[tuple[list, int | None]]:
+def _in_child(spec: ImportSpec, kind: str, data: bytes, out: Pass, cells: Pass
+              ) -> Iterator[tuple[list, int | None, bytes]]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(spec.entity, kind, data, sender), daemon=True)
@@ -192,7 +197,7 @@ def _in_child(spec: ImportSpec, kind: str, data: bytes, out: Pass, cells: Pass) 
             tag = message[0]
             if tag == "batch":
                 out.total = message[2]
-                yield message[1], message[3]
+                yield pickle.loads(message[1]), message[3], message[1]  # noqa: S301 - our own child's bytes
             elif tag == "end":
                 errors = [RowError(*e) for e in message[2]]
                 for target in (out, cells):

@@ -139,24 +139,36 @@ class _RowsUnpickler(pickle.Unpickler):
 
 
 class _RowsWriter:
-    """Batches of (row number, parsed values), then a trailer; compressed, encrypted when saved."""
+    """Batches of (row number, parsed values), then a trailer; encrypted when saved.
+
+    Not compressed: the parser process already pickled each batch to send it, so those very bytes are
+    stored (`add_pickled`) and the dry run spends no time re-encoding them; the file lives only until
+    the job ends. Rows files written compressed by earlier versions are still read."""
 
     def __init__(self):
-        self._zip = zlib.compressobj(1)
         self._parts: list[bytes] = []
 
     def add(self, item) -> None:
-        self._parts.append(self._zip.compress(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)))
+        self._parts.append(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def add_pickled(self, blob: bytes) -> None:
+        self._parts.append(blob)
 
     def save(self, job: ImportJob) -> str:
-        self._parts.append(self._zip.flush())
         data = b"".join(self._parts)
         self._parts.clear()
         return default_storage.save(f"imports/{job.pk}{ROWS_SUFFIX}", ContentFile(crypto.encrypt_bytes(data)))
 
 
+_ZLIB_HEADER = 0x78  # a pickle starts with 0x80 (PROTO)
+
+
 def _read_rows(name: str) -> Iterator:
-    stream = io.BytesIO(zlib.decompress(_read_stored(name)))
+    data = _read_stored(name)
+    if data[:1] == bytes([_ZLIB_HEADER]):
+        data = zlib.decompress(data)
+    stream = io.BytesIO(data)
+    del data
     size = len(stream.getbuffer())
     while stream.tell() < size:
         yield _RowsUnpickler(stream).load()  # one unpickler per item: each was pickled with its own memo
@@ -279,8 +291,11 @@ def _dry_run(job: ImportJob, spec: ImportSpec) -> tuple[Pass, str]:
     kind = "xlsx" if job.stored_name.endswith(".xlsx.enc") else "csv"
     out, cells, writer = _new_pass(spec), Pass(), _RowsWriter()
     _report_progress(job, "validating", 0, None)
-    for batch, total_estimate in parsed_batches(spec, kind, _read_stored(job.stored_name), out, cells):
-        writer.add(batch)
+    for batch, total_estimate, blob in parsed_batches(spec, kind, _read_stored(job.stored_name), out, cells):
+        if blob is None:
+            writer.add(batch)
+        else:
+            writer.add_pickled(blob)
         _check(spec, actor, batch, out, apply=False)
         _report_progress(job, "validating", out.total, total_estimate)
     # The trailer: the cell errors stay errors at apply time (the file has not changed).
