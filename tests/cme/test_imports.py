@@ -216,6 +216,29 @@ def test_records_written_between_dry_run_and_apply_are_sorted_out_at_apply(world
     assert CreditRecord.objects.get(external_ref="HX-4").credits == Decimal("4")
 
 
+def test_record_numbers_beyond_every_stored_one_are_looked_up_with_one_probe(world, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from weijian.cme.services.imports import _stored_imports
+
+    actor = world.user("district_a")
+    assert apply(actor, upload(actor, csv_data([credit_row(people, "a", "HX-5")], CREDIT_HEADERS), "c.csv",
+                               entity="cme-credit")).status == JobStatus.DONE
+    me = people.a.pk
+
+    def lookup(*refs):
+        with CaptureQueriesContext(connection) as captured:
+            found = _stored_imports([(me, ref) for ref in refs])
+        return found, sum("cme_creditrecord" in q["sql"] for q in captured.captured_queries)
+
+    assert lookup("ZZ-1", "ZZ-2") == ({}, 1)  # nothing stored in that range: the probe answers
+    assert lookup("HX-1", "HX-9") == ({}, 2)  # HX-5 lies between them: they are looked up, not found
+    found, reads = lookup("HX-1", "HX-5")
+    assert reads == 2 and found == {(me, "HX-5"): ("II", Decimal("2.5"), TODAY - dt.timedelta(days=5),
+                                                   "高血压基层诊疗指南解读")}
+
+
 @pytest.fixture
 def streams(monkeypatch):
     """Stream every credit file (not only large ones) and record whether each apply streamed."""

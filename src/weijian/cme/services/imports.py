@@ -17,7 +17,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,8 +225,6 @@ def _stored_imports(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple
     """{(worker id, platform record id): (class, credits, earned on, title)} of imported records: one
     query on the natural-key index, which leads with (source, external_ref); pairs of another worker
     with the same record id are dropped here."""
-    from django.db import connection
-
     if not pairs:
         return {}
     wanted = set(pairs)
@@ -234,6 +232,8 @@ def _stored_imports(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple
     columns = "external_ref, worker_id, credit_class, credits, earned_on, title"
     refs = sorted({ref for _w, ref in pairs})
     with index_lookups(), connection.cursor() as cursor:
+        if not _any_stored_between(cursor, table, refs):
+            return {}
         if connection.vendor == "postgresql":
             # One joined string, not an array parameter: psycopg renders long arrays slowly.
             cursor.execute(
@@ -250,6 +250,23 @@ def _stored_imports(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], tuple
     return {(worker_id, ref): (credit_class, Decimal(str(credits)).quantize(tenth),
                                day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]), title)
             for ref, worker_id, credit_class, credits, day, title in rows if (worker_id, ref) in wanted}
+
+
+def _any_stored_between(cursor, table: str, refs: list[str]) -> bool:
+    """Whether any imported record's number lies between the smallest and largest of `refs`, in the
+    database's own collation (min and max are taken there). A platform numbers its records in sequence,
+    so a new file's batch usually has none: one probe of the natural-key index instead of thousands."""
+    if connection.vendor == "postgresql":
+        values = "(SELECT {} (r) FROM unnest(string_to_array(%s, %s)) r)"
+        params = [SEPARATOR.join(refs), SEPARATOR]
+    else:
+        values = "(SELECT {} (value) FROM json_each(%s))"
+        params = [json.dumps(refs)]
+    cursor.execute(
+        f"SELECT 1 FROM {table} WHERE source = %s AND NOT (external_ref = '') "
+        f"AND external_ref BETWEEN {values.format('min')} AND {values.format('max')} LIMIT 1",
+        [CreditSource.IMPORT, *params, *params])
+    return cursor.fetchone() is not None
 
 
 def _credit_plan(valid) -> tuple[list, ApplyResult]:
