@@ -39,3 +39,22 @@ def test_an_import_adding_under_a_tenth_of_a_large_table_keeps_its_statistics(wo
     assert _estimated_workers() == 1_000_000  # under a tenth: as autovacuum, leave them
     _refresh_statistics(spec, 100_000)
     assert _estimated_workers() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+def test_the_import_transaction_alone_commits_without_waiting_for_the_disk(world):
+    from django.db import transaction
+
+    from weijian.imports.services import _commit_without_waiting_for_disk
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('synchronous_commit')")
+            return cursor.fetchone()[0]
+
+    assert setting() == "on"
+    with transaction.atomic():
+        _commit_without_waiting_for_disk()
+        assert setting() == "off"
+        transaction.set_rollback(True)  # (the import's own transaction ends with its commit)
+    assert setting() == "on"  # local to that transaction: nothing else is affected

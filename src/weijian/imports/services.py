@@ -369,7 +369,10 @@ def import_apply(*, job_id) -> ImportJob:
     job.status = JobStatus.IMPORTING
     job.save(update_fields=["status", "updated_at"])
     try:
+        outermost = not connection.in_atomic_block
         with transaction.atomic():
+            if outermost:
+                _commit_without_waiting_for_disk()
             out = _apply_rows(job, spec)
             if out.error_rows and not job.only_valid:
                 raise _AbortImport(out)
@@ -393,6 +396,17 @@ def import_apply(*, job_id) -> ImportJob:
         return job
     _finish(job, spec, out, JobStatus.DONE, job.message)
     return job
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's commit returns before its WAL reaches the disk (within a few
+    hundred milliseconds it does). Safe here because nobody is told an import is done until the job
+    is marked DONE, by a later, ordinary commit, whose flush makes everything before it durable; a
+    crash in between leaves the job IMPORTING with its rows file, and applying it again finds the
+    records written (imports are idempotent). It spares the wait for a large import's WAL flush."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 ANALYZE_AFTER_ROWS = 10_000
