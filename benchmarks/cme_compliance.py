@@ -81,7 +81,7 @@ def write_credit_files(directory: Path, workers: list[tuple[str, str]], total: i
 
 # ---- child: one engine ---------------------------------------------------------------------
 
-def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
+def child(engine: str, workers: int, credits: int, data_dir: Path, job_workers: int = 1) -> dict:
     import django
 
     django.setup()
@@ -93,12 +93,9 @@ def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
     from weijian.cme import indicators
     from weijian.cme import services as cme_services
     from weijian.cme.models import CreditRecord
-    from weijian.core.context import request_origin
     from weijian.demo.generate import CitySummary, _divisions, _institutions, _workers
     from weijian.demo.institutions import DEFAULT_INSTITUTIONS, plan_institutions
     from weijian.demo.workers import generate_workers
-    from weijian.imports.models import JobStatus
-    from weijian.imports.services import import_apply, import_confirm, import_upload, import_validate
 
     call_command("migrate", verbosity=0)
     today = dt.date.today()
@@ -126,40 +123,19 @@ def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
     figures["files"], figures["generate_s"] = len(paths), round(time.perf_counter() - mark, 1)
     del rows, active
 
-    try:
-        from weijian.cme import importers  # noqa: F401 - registers the "cme-credit" import
-        from weijian.imports.registry import get_spec
+    from weijian.cme import importers  # noqa: F401 - registers the "cme-credit" import
 
-        get_spec("cme-credit")
-    except (ImportError, KeyError) as exc:
-        figures["import_note"] = f"cme-credit import not available yet ({exc.__class__.__name__})"
-    else:
-        phases = {"upload": 0.0, "dry_run": 0.0, "apply": 0.0}
-        started = time.perf_counter()
-        with request_origin(address="benchmark", channel_name="cli"):
-            for path in paths:
-                step = time.perf_counter()
-                job = import_upload(actor=science, entity="cme-credit", filename=path.name,
-                                    chunks=[path.read_bytes()], background=False)
-                phases["upload"] += time.perf_counter() - step
-                step = time.perf_counter()
-                job = import_validate(job_id=job.pk)
-                phases["dry_run"] += time.perf_counter() - step
-                step = time.perf_counter()
-                if job.status != JobStatus.VALIDATED:
-                    raise SystemExit(f"{engine}: {path.name} did not validate: {job.status} {job.message} "
-                                     f"errors={job.error_rows}")
-                import_confirm(actor=science, job=job, only_valid=False, background=False)
-                job = import_apply(job_id=job.pk)
-                phases["apply"] += time.perf_counter() - step
-                if job.status != JobStatus.DONE:
-                    raise SystemExit(f"{engine}: {path.name} did not apply: {job.status} {job.message}")
-        elapsed = time.perf_counter() - started
-        imported = CreditRecord.objects.count()
-        if imported != credits:
-            raise SystemExit(f"{engine}: expected {credits} credit records, found {imported}")
-        figures.update(records=imported, import_s=round(elapsed, 1), records_per_s=round(imported / elapsed),
-                       phases={k: round(v, 1) for k, v in phases.items()})
+    started = time.perf_counter()
+    if job_workers == 1:
+        phases = import_files(engine, science, paths)
+    else:  # as `weijian serve --job-workers N`: N processes, each taking the next file
+        phases = import_in_workers(engine, science, paths, job_workers)
+    elapsed = time.perf_counter() - started
+    imported = CreditRecord.objects.count()
+    if imported != credits:
+        raise SystemExit(f"{engine}: expected {credits} credit records, found {imported}")
+    figures.update(records=imported, import_s=round(elapsed, 1), records_per_s=round(imported / elapsed),
+                   job_workers=job_workers, phases={k: round(v, 1) for k, v in phases.items()})
 
     breakdown = getattr(indicators, "compliance_breakdown", None)
 
@@ -186,15 +162,86 @@ def child(engine: str, workers: int, credits: int, data_dir: Path) -> dict:
     figures["compliance_s"], city = compliance()
     figures["city_compliance"] = {group: str(indicator.actual) for group, indicator in city.items()}
     peak_kb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-               + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+               + (WORKERS_PEAK_KB or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
     figures["peak_mb"] = round(peak_kb / 1024)
     return figures
 
 
+def import_files(engine: str, actor, paths: list[Path]) -> dict:
+    """The real pipeline per file, as the pages and jobs run it: upload, dry run, confirm, apply."""
+    from weijian.core.context import request_origin
+    from weijian.imports.models import JobStatus
+    from weijian.imports.services import import_apply, import_confirm, import_upload, import_validate
+
+    phases = {"upload": 0.0, "dry_run": 0.0, "apply": 0.0}
+    with request_origin(address="benchmark", channel_name="cli"):
+        for path in paths:
+            step = time.perf_counter()
+            job = import_upload(actor=actor, entity="cme-credit", filename=path.name,
+                                chunks=[path.read_bytes()], background=False)
+            phases["upload"] += time.perf_counter() - step
+            step = time.perf_counter()
+            job = import_validate(job_id=job.pk)
+            phases["dry_run"] += time.perf_counter() - step
+            step = time.perf_counter()
+            if job.status != JobStatus.VALIDATED:
+                raise SystemExit(f"{engine}: {path.name} did not validate: {job.status} {job.message} "
+                                 f"errors={job.error_rows}")
+            import_confirm(actor=actor, job=job, only_valid=False, background=False)
+            job = import_apply(job_id=job.pk)
+            phases["apply"] += time.perf_counter() - step
+            if job.status != JobStatus.DONE:
+                raise SystemExit(f"{engine}: {path.name} did not apply: {job.status} {job.message}")
+    return phases
+
+
+def _worker_main(engine: str, actor_pk: int, queue, results) -> None:
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.get(pk=actor_pk)
+    phases = {"upload": 0.0, "dry_run": 0.0, "apply": 0.0}
+    while (name := queue.get()) is not None:
+        for key, value in import_files(engine, actor, [Path(name)]).items():
+            phases[key] += value
+    results.put((phases, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+
+
+def import_in_workers(engine: str, actor, paths: list[Path], workers: int) -> dict:
+    """N forked job workers taking files from one queue, each with its own database connection, as
+    `weijian serve --job-workers N` runs db_worker processes. Phases are summed over the workers."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each worker opens its own
+    context = multiprocessing.get_context("fork")
+    queue, results = context.Queue(), context.Queue()
+    for path in paths:
+        queue.put(str(path))
+    for _ in range(workers):
+        queue.put(None)
+    processes = [context.Process(target=_worker_main, args=(engine, actor.pk, queue, results))
+                 for _ in range(workers)]
+    for process in processes:
+        process.start()
+    reports = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"{engine}: a job worker failed (exit code {process.exitcode})")
+    global WORKERS_PEAK_KB
+    WORKERS_PEAK_KB = sum(peak for _phases, peak in reports)
+    return {key: sum(phases[key] for phases, _peak in reports) for key in ("upload", "dry_run", "apply")}
+
+
+WORKERS_PEAK_KB = 0  # the job workers' peaks added up (they run at the same time)
+
+
 def run_child(engine: str, database_url: str, data_dir: Path, workers: int, credits: int,
-              profile: bool = False) -> dict:
+              profile: bool = False, job_workers: int = 1) -> dict:
     cmd = [sys.executable, __file__, "--child", engine, "--workers", str(workers), "--credits", str(credits),
-           "--dir", str(data_dir), *(["--profile"] if profile else [])]
+           "--dir", str(data_dir), "--job-workers", str(job_workers), *(["--profile"] if profile else [])]
     return _harness.run_child(engine, cmd, child_env(database_url, data_dir))
 
 
@@ -212,6 +259,9 @@ def main() -> None:
     parser.add_argument("--credits", type=int, help="number of credit records (overrides --quick)")
     parser.add_argument("--engine", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--profile", action="store_true", help="cProfile each child; top functions to stdout")
+    parser.add_argument("--job-workers", type=int, default=1,
+                        help="import the files in N job-worker processes at once, as `weijian serve "
+                             "--job-workers N` does (default 1, the served default)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,16 +274,16 @@ def main() -> None:
             import pstats
 
             profiler = cProfile.Profile()
-            result = profiler.runcall(child, args.child, workers, credits, Path(args.dir))
+            result = profiler.runcall(child, args.child, workers, credits, Path(args.dir), args.job_workers)
             pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
             pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
         else:
-            result = child(args.child, workers, credits, Path(args.dir))
+            result = child(args.child, workers, credits, Path(args.dir), args.job_workers)
         print(json.dumps(result, ensure_ascii=False))
         return
 
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
-    summary: dict = {"workers": workers, "credits": credits, "year": YEAR}
+    summary: dict = {"workers": workers, "credits": credits, "year": YEAR, "job_workers": args.job_workers}
     results = {}
     with tempfile.TemporaryDirectory(prefix="wj-bench-cme-") as tmp:
         for engine in engines:
@@ -242,7 +292,7 @@ def main() -> None:
             print(f"{engine}: setting up {workers} workers, {credits} credit records …", flush=True)
             if engine == "sqlite":
                 results[engine] = run_child(engine, f"sqlite:///{data_dir / 'bench.sqlite3'}", data_dir,
-                                            workers, credits, args.profile)
+                                            workers, credits, args.profile, args.job_workers)
             else:
                 name, note = pg_create()
                 if name is None:
@@ -251,7 +301,7 @@ def main() -> None:
                     continue
                 try:
                     results[engine] = run_child(engine, pg_url(name), data_dir,
-                                                workers, credits, args.profile)
+                                                workers, credits, args.profile, args.job_workers)
                 finally:
                     pg_drop(name)
 
