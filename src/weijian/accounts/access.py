@@ -7,9 +7,10 @@ Every page, export, API call, import and CLI command goes through these three fu
   and out-of-scope, so ids cannot be probed).
 """
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from weijian.accounts.roles import Role, Scope
 from weijian.core.errors import NotFoundOrForbidden
@@ -144,6 +145,47 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "export": BUSINESS_READERS,
     },
     "cme-indicator": {"view": BUSINESS_READERS},
+    # Research projects (科研项目). Calls are the commission's; anyone in business roles reads them.
+    "research-call": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_SCIENCE},
+        "update": {R.COMMISSION_SCIENCE},
+    },
+    # The PI writes and submits his own application; the institution's science & education department
+    # endorses or returns it; the commission assigns experts and decides.
+    "research-application": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.HEALTH_WORKER},
+        "update": {R.HEALTH_WORKER},
+        "endorse": {R.INSTITUTION},
+        "decide": {R.COMMISSION_SCIENCE},
+        "export": BUSINESS_READERS,
+    },
+    "research-expert": {
+        "list": {R.COMMISSION_SCIENCE},
+        "view": {R.COMMISSION_SCIENCE},
+        "create": {R.COMMISSION_SCIENCE},
+        "update": {R.COMMISSION_SCIENCE},
+    },
+    # Experts see and score only their own assignments; the commission assigns and sees them all.
+    "research-review": {
+        "list": {R.COMMISSION_SCIENCE, R.EXPERT},
+        "view": {R.COMMISSION_SCIENCE, R.EXPERT},
+        "assign": {R.COMMISSION_SCIENCE},
+        "score": {R.EXPERT},
+    },
+    "research-ethics": {
+        "list": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
+        "view": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
+        "create": {R.ETHICS},
+    },
+    "research-integrity": {
+        "list": {R.COMMISSION_SCIENCE},
+        "view": {R.COMMISSION_SCIENCE},
+        "create": {R.COMMISSION_SCIENCE},
+    },
 }
 
 # Which entity name a model answers to, and how each scope narrows it.
@@ -156,6 +198,12 @@ _by_worker = {
     Scope.INSTITUTION: lambda a: Q(worker__institution_id=a.institution_id),
     Scope.SELF: lambda a: Q(worker_id=a.worker_id),
 }
+
+def _on_team(worker_id) -> Exists:
+    """EXISTS (a team row of this worker for the application): no join, so no duplicate rows."""
+    team = apps.get_model("research", "TeamMember")
+    return Exists(team.objects.filter(application_id=OuterRef("pk"), worker_id=worker_id))
+
 
 SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     "orgs.division": {
@@ -225,6 +273,30 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
         Scope.DISTRICT: lambda a: Q(),
         Scope.INSTITUTION: lambda a: Q(),
     },
+    "research.call": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: ~Q(status="draft"),
+        Scope.INSTITUTION: lambda a: ~Q(status="draft"),
+        Scope.SELF: lambda a: ~Q(status="draft"),
+    },
+    # An application follows its institution; a worker sees those he leads or is on the team of.
+    "research.application": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(pi_id=a.worker_id) | Q(_on_team(a.worker_id)),
+    },
+    "research.expert": {Scope.CITY: lambda a: Q()},
+    "research.reviewassignment": {
+        Scope.CITY: lambda a: Q(),
+        Scope.NONE: lambda a: Q(expert__user_id=a.pk),  # an expert: his own assignments only
+    },
+    "research.ethicsapproval": {
+        Scope.CITY: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(application__institution_id=a.institution_id),
+        Scope.NONE: lambda a: Q(recorded_by_id=a.pk),  # an ethics committee: what it recorded
+    },
+    "research.integritycase": {Scope.CITY: lambda a: Q()},
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -249,6 +321,15 @@ MODEL_ENTITY = {
     "cme.spotcheckitem": "cme-spot-check",
     "cme.activitytype": "cme-activity-type",
     "cme.cmepolicy": "cme-policy",
+    "research.call": "research-call",
+    "research.application": "research-application",
+    "research.teammember": "research-application",
+    "research.applicationevent": "research-application",
+    "research.expert": "research-expert",
+    "research.expertconflict": "research-expert",
+    "research.reviewassignment": "research-review",
+    "research.ethicsapproval": "research-ethics",
+    "research.integritycase": "research-integrity",
 }
 
 

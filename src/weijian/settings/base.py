@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "weijian.workforce",
     "weijian.imports",
     "weijian.cme",
+    "weijian.research",
     "weijian.api",
     "weijian.web",
 ]

@@ -1,0 +1,272 @@
+"""Research project data: calls, applications with their team and history, the expert pool, review
+assignments and scores, ethics approvals and integrity sanctions.
+
+The rules that judge them (eligibility, sanctions, scores, closure) are pure functions in rules.py;
+expert assignment is assignment.py. Labels are plain Chinese until the research pages add them to the
+translation catalogue.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from weijian.core.models import TimeStampedModel
+from weijian.workforce.models import TitleLevel
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class CallCategory(models.TextChoices):
+    MAJOR = "major", "重大项目"
+    GENERAL = "general", "一般项目"
+    YOUTH = "youth", "青年项目"
+    JOINT = "joint", "联合攻关项目"
+    APPROPRIATE_TECH = "appropriate_tech", "适宜技术推广项目"
+    RECOMMENDATION = "recommendation", "省级、国家级推荐项目"
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    OPEN = "open", "已发布"
+    CLOSED = "closed", "已截止"
+
+
+class Call(TimeStampedModel):
+    """A call for applications (申报通知/指南) with the rules checked when an application is submitted."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("通知标题", max_length=200)
+    category = models.CharField("项目类别", max_length=24, choices=CallCategory.choices)
+    priority_fields = models.JSONField("优先领域", default=list, blank=True)
+    budget_ceiling = models.DecimalField("单项资助上限（万元）", **MONEY)
+    opens_on = models.DateField("申报开始")
+    closes_on = models.DateField("申报截止")
+    min_title_level = models.CharField("最低职称", max_length=24, choices=TitleLevel.choices, blank=True)
+    youth_age_limit = models.PositiveSmallIntegerField("青年项目年龄上限", null=True, blank=True)
+    institution_quota = models.PositiveSmallIntegerField("每单位限报（项）", null=True, blank=True)
+    required_attachments = models.JSONField("必需附件", default=list, blank=True)
+    experts_per_application = models.PositiveSmallIntegerField("每项评审专家数", default=5)
+    status = models.CharField("状态", max_length=16, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发布人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-year", "-opens_on", "id"]
+        verbose_name = "申报通知"
+        constraints = [models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")),
+                                              name="research_call_dates")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "填写中"
+    SUBMITTED = "submitted", "待单位审核"
+    RETURNED = "returned", "退回修改"
+    ENDORSED = "endorsed", "单位已推荐"
+    IN_REVIEW = "in_review", "专家评审中"
+    APPROVED = "approved", "已立项"
+    REJECTED = "rejected", "未立项"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+# The PI may edit only these; everything later is the institution's and the commission's.
+EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+class Application(TimeStampedModel):
+    call = models.ForeignKey(Call, verbose_name="申报通知", on_delete=models.PROTECT, related_name="applications")
+    number = models.CharField("申报编号", max_length=32, unique=True)
+    title = models.CharField("项目名称", max_length=200)
+    specialty = models.CharField("学科专业", max_length=64)
+    pi = models.ForeignKey("workforce.Worker", verbose_name="项目负责人", on_delete=models.PROTECT,
+                           related_name="research_applications")
+    institution = models.ForeignKey("orgs.Institution", verbose_name="申报单位", on_delete=models.PROTECT,
+                                    related_name="research_applications")
+    status = models.CharField("状态", max_length=16, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.DRAFT)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    summary = models.TextField("研究内容摘要", blank=True)
+    plan = models.TextField("研究计划与进度", blank=True)
+    expected_outputs = models.TextField("预期成果", blank=True)
+    budget_total = models.DecimalField("申请经费（万元）", **MONEY, default=Decimal("0"))
+    human_subjects = models.BooleanField("涉及人体研究", default=False)
+    human_genetic_resources = models.BooleanField("涉及人类遗传资源", default=False)
+    pathogens = models.BooleanField("涉及病原微生物", default=False)
+    integrity_signed_at = models.DateTimeField("签署诚信承诺", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    score = models.DecimalField("评审得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    funded_amount = models.DecimalField("资助金额（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    decided_at = models.DateTimeField("立项决定时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "项目申报书"
+        indexes = [models.Index(fields=["call", "status"], name="research_app_call_status"),
+                   models.Index(fields=["institution", "status"], name="research_app_inst_status")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class TeamRole(models.TextChoices):
+    CO_PI = "co_pi", "共同负责人"
+    MEMBER = "member", "主要成员"
+    STUDENT = "student", "研究生"
+
+
+class TeamMember(models.Model):
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="team")
+    worker = models.ForeignKey("workforce.Worker", verbose_name="成员", on_delete=models.PROTECT,
+                               related_name="research_teams")
+    role = models.CharField("角色", max_length=16, choices=TeamRole.choices, default=TeamRole.MEMBER)
+
+    class Meta:
+        verbose_name = "团队成员"
+        constraints = [models.UniqueConstraint(fields=["application", "worker"], name="research_team_once")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}（{self.get_role_display()}）"
+
+
+class ApplicationEvent(models.Model):
+    """The history of an application: each step with its comment and, on submission, a snapshot of
+    the form as submitted (a returned application keeps what it was)."""
+
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="events")
+    version = models.PositiveSmallIntegerField("版本")
+    action = models.CharField("操作", max_length=16)
+    comment = models.TextField("意见", blank=True)
+    snapshot = models.JSONField("提交内容", null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT,
+                              related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "申报记录"
+
+    def __str__(self) -> str:
+        return f"{self.application_id} v{self.version} {self.action}"
+
+
+class Expert(TimeStampedModel):
+    """A reviewer in the commission's pool: a health worker of the city or an outside expert."""
+
+    name = models.CharField("姓名", max_length=64)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="expert_profile")
+    worker = models.ForeignKey("workforce.Worker", verbose_name="对应卫生人员", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    institution = models.ForeignKey("orgs.Institution", verbose_name="所在单位（本市）", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    affiliation = models.CharField("所在单位", max_length=200, blank=True)
+    title_level = models.CharField("职称", max_length=24, choices=TitleLevel.choices, default=TitleLevel.SENIOR)
+    specialties = models.JSONField("专业领域", default=list)
+    load_cap = models.PositiveSmallIntegerField("每轮评审上限（项）", default=10)
+    is_active = models.BooleanField("可参加评审", default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "评审专家"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExpertConflict(models.Model):
+    """A conflict an expert declared for one application (本人申报回避)."""
+
+    expert = models.ForeignKey(Expert, verbose_name="专家", on_delete=models.CASCADE, related_name="conflicts")
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="declared_conflicts")
+    reason = models.CharField("原因", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "回避申报"
+        constraints = [models.UniqueConstraint(fields=["expert", "application"], name="research_conflict_once")]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} / {self.application_id}"
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", "待评审"
+    SUBMITTED = "submitted", "已评审"
+    NO_SHOW = "no_show", "未按时评审"
+
+
+class ReviewAssignment(TimeStampedModel):
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="assignments")
+    expert = models.ForeignKey(Expert, verbose_name="专家", on_delete=models.PROTECT, related_name="assignments")
+    due_on = models.DateField("评审截止")
+    status = models.CharField("状态", max_length=16, choices=AssignmentStatus.choices,
+                              default=AssignmentStatus.ASSIGNED)
+    scores = models.JSONField("分项评分", null=True, blank=True)
+    total = models.DecimalField("总分", max_digits=6, decimal_places=2, null=True, blank=True)
+    comment = models.TextField("评审意见", blank=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["application_id", "id"]
+        verbose_name = "评审任务"
+        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="research_review_once")]
+
+
+class EthicsDecision(models.TextChoices):
+    APPROVED = "approved", "同意"
+    APPROVED_WITH_CHANGES = "approved_with_changes", "修改后同意"
+    REJECTED = "rejected", "不同意"
+
+
+class EthicsApproval(TimeStampedModel):
+    """An ethics committee's decision on an application (the full review workflow comes later)."""
+
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="ethics_approvals")
+    committee = models.CharField("伦理委员会", max_length=200)
+    number = models.CharField("批件号", max_length=64)
+    decision = models.CharField("审查决定", max_length=24, choices=EthicsDecision.choices)
+    valid_from = models.DateField("有效期自")
+    valid_until = models.DateField("有效期至")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-valid_from", "id"]
+        verbose_name = "伦理审查批件"
+
+
+class SanctionKind(models.TextChoices):
+    BAN_ALL = "ban_all", "全部禁止"
+    BAN_APPLY = "ban_apply", "禁止申报"
+    BAN_REVIEW = "ban_review", "取消评审专家资格"
+    WARNING = "warning", "警告"
+
+
+class IntegrityCase(TimeStampedModel):
+    """A research misconduct finding with its sanction (科研失信): while the sanction lasts, the person
+    is stopped at every gate it covers (rules.BLOCKS)."""
+
+    worker = models.ForeignKey("workforce.Worker", verbose_name="当事人", on_delete=models.PROTECT,
+                               related_name="integrity_cases")
+    number = models.CharField("案件编号", max_length=32, unique=True)
+    finding = models.TextField("认定事实")
+    sanction = models.CharField("处理措施", max_length=16, choices=SanctionKind.choices)
+    starts_on = models.DateField("惩戒开始")
+    ends_on = models.DateField("惩戒结束", null=True, blank=True)  # empty: indefinite
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-starts_on", "id"]
+        verbose_name = "科研失信案件"
+        constraints = [models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                                              name="research_sanction_dates")]
