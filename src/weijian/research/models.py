@@ -72,10 +72,16 @@ class ApplicationStatus(models.TextChoices):
     APPROVED = "approved", "已立项"
     REJECTED = "rejected", "未立项"
     WITHDRAWN = "withdrawn", "已撤回"
+    EXECUTING = "executing", "执行中"
+    CLOSED = "closed", "已结题"
+    TERMINATED = "terminated", "已终止"
 
 
 # The PI may edit only these; everything later is the institution's and the commission's.
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+# Funded projects: approved, then executing under a task agreement, until closed or terminated.
+FUNDED = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING, ApplicationStatus.CLOSED,
+          ApplicationStatus.TERMINATED)
 
 
 class Application(TimeStampedModel):
@@ -270,3 +276,140 @@ class IntegrityCase(TimeStampedModel):
         verbose_name = "科研失信案件"
         constraints = [models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                                               name="research_sanction_dates")]
+
+
+# ---- execution and closure ------------------------------------------------------------------------------
+
+class TaskAgreement(TimeStampedModel):
+    """The task agreement (任务书) drawn from an approved application: the project's term and funding.
+    Its end date is when the project is due for closure (an approved extension moves it)."""
+
+    application = models.OneToOneField(Application, verbose_name="项目", on_delete=models.CASCADE,
+                                       related_name="agreement")
+    number = models.CharField("任务书编号", max_length=32, unique=True)
+    starts_on = models.DateField("执行开始")
+    ends_on = models.DateField("执行结束（结题期限）")
+    funding = models.DecimalField("资助经费（万元）", **MONEY)
+    milestones = models.JSONField("年度目标与考核指标", default=list, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下达人", on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = "任务书"
+        constraints = [models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")),
+                                              name="research_agreement_dates")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MidTermRating(models.TextChoices):
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"
+
+
+class MidTermCheck(TimeStampedModel):
+    application = models.ForeignKey(Application, verbose_name="项目", on_delete=models.CASCADE,
+                                    related_name="midterm_checks")
+    report = models.TextField("中期报告")
+    fund_use = models.DecimalField("已使用经费（万元）", **MONEY)
+    rating = models.CharField("检查结论", max_length=8, choices=MidTermRating.choices)
+    comment = models.TextField("检查意见", blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="检查人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "中期检查"
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_rating_display()}"
+
+
+class ChangeKind(models.TextChoices):
+    EXTENSION = "extension", "延期"
+    PI_CHANGE = "pi_change", "变更负责人"
+    BUDGET_CHANGE = "budget_change", "调整预算"
+    TERMINATION = "termination", "终止"
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "不批准"
+
+
+class ProjectChange(TimeStampedModel):
+    application = models.ForeignKey(Application, verbose_name="项目", on_delete=models.CASCADE,
+                                    related_name="changes")
+    kind = models.CharField("变更事项", max_length=16, choices=ChangeKind.choices)
+    reason = models.TextField("理由")
+    new_ends_on = models.DateField("延期至", null=True, blank=True)
+    new_pi = models.ForeignKey("workforce.Worker", verbose_name="新负责人", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    new_funding = models.DecimalField("调整后经费（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decision_comment = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "项目变更"
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_kind_display()}"
+
+
+class OutputKind(models.TextChoices):
+    PAPER = "paper", "论文"
+    PATENT = "patent", "专利"
+    SOFTWARE = "software", "软件著作权"
+    STANDARD = "standard", "标准规范"
+    AWARD = "award", "奖励"
+    TALENT = "talent", "人才培养"
+
+
+class ProjectOutput(TimeStampedModel):
+    application = models.ForeignKey(Application, verbose_name="项目", on_delete=models.CASCADE,
+                                    related_name="outputs")
+    kind = models.CharField("成果类型", max_length=16, choices=OutputKind.choices)
+    title = models.CharField("名称", max_length=300)
+    reference = models.CharField("出处、编号或说明", max_length=300, blank=True)
+    achieved_on = models.DateField("取得日期")
+
+    class Meta:
+        ordering = ["achieved_on", "id"]
+        verbose_name = "项目成果"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ClosureVerdict(models.TextChoices):
+    PASSED = "passed", "通过验收"
+    PASSED_WITH_CONDITIONS = "conditional", "整改后通过"
+    FAILED = "failed", "不通过"
+
+
+class Closure(TimeStampedModel):
+    """The closure (结题) of a project: the PI's summary, then the expert acceptance's verdict."""
+
+    application = models.OneToOneField(Application, verbose_name="项目", on_delete=models.CASCADE,
+                                       related_name="closure")
+    summary = models.TextField("结题报告")
+    submitted_at = models.DateTimeField("提交时间")
+    verdict = models.CharField("验收结论", max_length=16, choices=ClosureVerdict.choices, blank=True)
+    verdict_comment = models.TextField("验收意见", blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="验收登记人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    closed_on = models.DateField("结题日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "结题"
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_verdict_display() or '待验收'}"

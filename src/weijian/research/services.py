@@ -158,8 +158,8 @@ def _next_number(call: Call) -> str:
 
 
 def application_update(*, actor, application: Application, **fields) -> Application:
+    _own(actor, application, action="修改")  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
-    _own(actor, application, action="修改")
     with transaction.atomic():
         before = audit_snapshot(application)
         for name, value in fields.items():
@@ -177,8 +177,8 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
 
 
 def team_member_add(*, actor, application: Application, worker: Worker, role: str = "member") -> TeamMember:
+    _own(actor, application, action="添加团队成员")  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
-    _own(actor, application, action="添加团队成员")
     if worker.pk == application.pi_id or application.team.filter(worker=worker).exists():
         raise BusinessError(E.TEAM_DUPLICATE)
     if worker.status != WorkerStatus.ACTIVE:
@@ -195,8 +195,8 @@ def application_submit(*, actor, application: Application, sign_integrity: bool,
                        today: dt.date | None = None) -> Application:
     """Submit to the institution. The integrity commitment must be signed and every eligibility rule of
     the call must hold (all problems are reported at once); a snapshot of the form is kept."""
+    _own(actor, application, action="提交")  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
-    _own(actor, application, action="提交")
     today = today or timezone.localdate()
     if not sign_integrity and application.integrity_signed_at is None:
         raise BusinessError(E.INTEGRITY_REQUIRED, field="sign_integrity")

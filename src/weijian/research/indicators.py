@@ -1,0 +1,115 @@
+"""The indicators research management offers to target assessment (工作要点与目标考核), for the
+actor's scope (the city for the commission, a district, an institution) and a year.
+
+Each is a `ResearchIndicator` with its numerator and denominator, so a dashboard can drill down and
+target assessment can score it. The closure rate is judged by rules.closure_rate over the projects
+approved in the three years up to the reference day.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from weijian.accounts.access import require, scoped_queryset
+from weijian.research import rules
+from weijian.research.models import (
+    FUNDED,
+    Application,
+    ApplicationStatus,
+    EthicsApproval,
+    EthicsDecision,
+    IntegrityCase,
+)
+
+
+@dataclass(frozen=True)
+class ResearchIndicator:
+    code: str
+    name: str
+    target: Decimal | int | None
+    actual: Decimal | int | None
+    numerator: int
+    denominator: int | None
+    lower_is_better: bool = False
+
+
+def _projects(actor, district=None, institution=None) -> QuerySet:
+    qs = scoped_queryset(actor, Application, "list")
+    if district is not None:
+        qs = qs.filter(institution__district=district)
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    return qs
+
+
+def funded_projects(*, actor, year: int, district=None, institution=None, target: int | None = None):
+    """Commission-level projects funded in the year (decided and approved that year)."""
+    require(actor, "research-application", "list")
+    count = _projects(actor, district, institution).filter(status__in=FUNDED, decided_at__year=year).count()
+    return ResearchIndicator("research-funded", "立项资助项目数", target, count, count, None)
+
+
+def closure_items(actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, rules.ClosureItem]]:
+    """Funded projects as the closure rule sees them: approved on, due on (the agreement's end, or three
+    years after approval while no agreement is issued), closed on, terminated."""
+    rows = (_projects(actor, district, institution).filter(status__in=FUNDED, decided_at__isnull=False)
+            .select_related("agreement", "closure", "institution", "pi"))
+    items = []
+    for project in rows:
+        approved_on = project.decided_at.date()
+        agreement = getattr(project, "agreement", None)
+        due_on = agreement.ends_on if agreement else approved_on.replace(year=approved_on.year + 3)
+        closure = getattr(project, "closure", None)
+        items.append((project, rules.ClosureItem(approved_on, due_on, closure.closed_on if closure else None,
+                                                 project.status == ApplicationStatus.TERMINATED)))
+    return items
+
+
+def closure_rate(*, actor, on: dt.date, district=None, institution=None, target: Decimal | None = None):
+    """Closed (or terminated) among the projects approved in the three years up to `on`."""
+    require(actor, "research-application", "list")
+    closed, total, rate = rules.closure_rate([item for _p, item in closure_items(actor, on, district, institution)],
+                                             on=on)
+    return ResearchIndicator("research-closure-rate", "近三年立项项目结题率", target, rate, closed, total)
+
+
+def overdue_closures(*, actor, on: dt.date, district=None, institution=None):
+    require(actor, "research-application", "list")
+    late = rules.overdue([item for _p, item in closure_items(actor, on, district, institution)], on)
+    return ResearchIndicator("research-overdue", "逾期未结题项目数", 0, len(late), len(late), None,
+                             lower_is_better=True)
+
+
+def _years_before(on: dt.date, years: int) -> dt.date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February
+        return on.replace(year=on.year - years, day=28)
+
+
+def cleanup_projects(*, actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, bool]]:
+    """The clean-up list (清理): every project approved in the three years up to `on` that is not
+    closed (nor terminated), with whether it is overdue; overdue first, then by due date."""
+    require(actor, "research-application", "list")
+    start = _years_before(on, 3)
+    rows = [(project, item) for project, item in closure_items(actor, on, district, institution)
+            if start < item.approved_on <= on and not item.terminated and not item.closed_by(on)]
+    rows.sort(key=lambda pair: (pair[1].due_on >= on, pair[1].due_on, pair[0].pk))
+    return [(project, item.due_on < on) for project, item in rows]
+
+
+def ethics_approvals(*, actor, year: int):
+    require(actor, "research-ethics", "list")
+    count = (scoped_queryset(actor, EthicsApproval, "list")
+             .filter(valid_from__year=year, decision__in=(EthicsDecision.APPROVED, EthicsDecision.APPROVED_WITH_CHANGES))
+             .count())
+    return ResearchIndicator("research-ethics-approvals", "伦理审查批件数", None, count, count, None)
+
+
+def integrity_cases(*, actor, year: int):
+    require(actor, "research-integrity", "list")
+    count = scoped_queryset(actor, IntegrityCase, "list").filter(starts_on__year=year).count()
+    return ResearchIndicator("research-integrity-cases", "科研失信案件数", None, count, count, None,
+                             lower_is_better=True)
