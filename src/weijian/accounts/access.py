@@ -186,6 +186,15 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "view": {R.COMMISSION_SCIENCE},
         "create": {R.COMMISSION_SCIENCE},
     },
+    # Achievements are registered by their institution (or district); the commission appraises them,
+    # records awards and publishes appropriate technologies; everyone in business roles may search
+    # the appropriate-technology library (primary care is its audience).
+    "research-achievement": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
+        "appraise": {R.COMMISSION_SCIENCE},
+    },
 }
 
 # Which entity name a model answers to, and how each scope narrows it.
@@ -297,6 +306,12 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
         Scope.NONE: lambda a: Q(recorded_by_id=a.pk),  # an ethics committee: what it recorded
     },
     "research.integritycase": {Scope.CITY: lambda a: Q()},
+    "research.achievement": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(lead_id=a.worker_id),
+    },
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -330,6 +345,11 @@ MODEL_ENTITY = {
     "research.reviewassignment": "research-review",
     "research.ethicsapproval": "research-ethics",
     "research.integritycase": "research-integrity",
+    "research.achievement": "research-achievement",
+    "research.award": "research-achievement",
+    "research.techtransfer": "research-achievement",
+    "research.appropriatetech": "research-achievement",
+    "research.promotion": "research-achievement",
 }
 
 

@@ -413,3 +413,121 @@ class Closure(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.get_verdict_display() or '待验收'}"
+
+
+# ---- achievements, awards, transfer, appropriate technologies ---------------------------------------------
+
+class AppraisalVerdict(models.TextChoices):
+    INTERNATIONAL_LEADING = "intl_leading", "国际领先"
+    INTERNATIONAL_ADVANCED = "intl_advanced", "国际先进"
+    DOMESTIC_LEADING = "domestic_leading", "国内领先"
+    DOMESTIC_ADVANCED = "domestic_advanced", "国内先进"
+    NOT_PASSED = "not_passed", "未通过鉴定"
+
+
+class Achievement(TimeStampedModel):
+    """A research achievement put up for appraisal (成果鉴定), usually from a project."""
+
+    title = models.CharField("成果名称", max_length=300)
+    application = models.ForeignKey(Application, verbose_name="来源项目", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="achievements")
+    institution = models.ForeignKey("orgs.Institution", verbose_name="完成单位", on_delete=models.PROTECT,
+                                    related_name="research_achievements")
+    lead = models.ForeignKey("workforce.Worker", verbose_name="第一完成人", on_delete=models.PROTECT,
+                             related_name="research_achievements")
+    summary = models.TextField("成果简介", blank=True)
+    panel = models.JSONField("鉴定专家组", default=list, blank=True)  # names; experts of the pool or outside
+    appraised_on = models.DateField("鉴定日期", null=True, blank=True)
+    verdict = models.CharField("鉴定结论", max_length=24, choices=AppraisalVerdict.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name = "科研成果"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AwardLevel(models.TextChoices):
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级"
+    MUNICIPAL = "municipal", "市级"
+
+
+class AwardStatus(models.TextChoices):
+    NOMINATED = "nominated", "已推荐"
+    WON = "won", "获奖"
+    NOT_WON = "not_won", "未获奖"
+
+
+class Award(TimeStampedModel):
+    achievement = models.ForeignKey(Achievement, verbose_name="成果", on_delete=models.PROTECT, related_name="awards")
+    name = models.CharField("奖项名称", max_length=200)
+    level = models.CharField("级别", max_length=16, choices=AwardLevel.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    grade = models.CharField("等级", max_length=16, blank=True)  # 一等奖, 二等奖, 三等奖 …
+    status = models.CharField("结果", max_length=16, choices=AwardStatus.choices, default=AwardStatus.NOMINATED)
+
+    class Meta:
+        ordering = ["-year", "level", "id"]
+        verbose_name = "科技奖励"
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class TechTransfer(TimeStampedModel):
+    """A transfer of an achievement (成果转化): contract, partner, amount."""
+
+    achievement = models.ForeignKey(Achievement, verbose_name="成果", on_delete=models.PROTECT,
+                                    related_name="transfers")
+    contract_number = models.CharField("合同编号", max_length=64)
+    partner = models.CharField("受让方", max_length=200)
+    amount = models.DecimalField("合同金额（万元）", **MONEY)
+    signed_on = models.DateField("签订日期")
+
+    class Meta:
+        ordering = ["-signed_on", "id"]
+        verbose_name = "成果转化"
+
+    def __str__(self) -> str:
+        return self.contract_number
+
+
+class AppropriateTech(TimeStampedModel):
+    """An entry of the appropriate-technology library (适宜技术推广库) for primary care."""
+
+    name = models.CharField("技术名称", max_length=200)
+    description = models.TextField("技术说明")
+    applicable_levels = models.JSONField("适用机构", default=list)  # institution types, e.g. 乡镇卫生院
+    training_materials = models.TextField("培训资料", blank=True)
+    contact = models.CharField("联系人及电话", max_length=200)
+    achievement = models.ForeignKey(Achievement, verbose_name="来源成果", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    is_published = models.BooleanField("已入库发布", default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "适宜技术"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Promotion(TimeStampedModel):
+    """An institution that adopted an appropriate technology, and how many people it trained."""
+
+    technology = models.ForeignKey(AppropriateTech, verbose_name="适宜技术", on_delete=models.CASCADE,
+                                   related_name="promotions")
+    institution = models.ForeignKey("orgs.Institution", verbose_name="推广机构", on_delete=models.PROTECT,
+                                    related_name="+")
+    adopted_on = models.DateField("推广日期")
+    people_trained = models.PositiveIntegerField("培训人数", default=0)
+
+    class Meta:
+        ordering = ["-adopted_on", "id"]
+        verbose_name = "推广记录"
+        constraints = [models.UniqueConstraint(fields=["technology", "institution"], name="research_promotion_once")]
+
+    def __str__(self) -> str:
+        return f"{self.technology_id} @ {self.institution_id}"

@@ -1,0 +1,142 @@
+"""Writes and reads of what research produces: achievements and their appraisal (成果鉴定), award
+nominations and results, technology transfer (成果转化), and the appropriate-technology library
+(适宜技术推广库) with its promotion records, searchable by primary-care institutions.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+
+from weijian.accounts.access import institution_in_scope, require, scoped_queryset
+from weijian.audit.actions import AuditAction
+from weijian.audit.services import audit_record
+from weijian.core.errors import BusinessError
+from weijian.research.errors import ResearchErrorCode as E
+from weijian.research.models import (
+    Achievement,
+    AppraisalVerdict,
+    AppropriateTech,
+    Award,
+    AwardStatus,
+    Promotion,
+    TechTransfer,
+)
+from weijian.research.services import _money
+
+ENTITY = "research-achievement"
+
+
+def _audit(actor, action, obj, summary: str) -> None:
+    audit_record(actor=actor, action=action, entity=ENTITY, entity_id=obj.pk, summary=summary[:255])
+
+
+@transaction.atomic
+def achievement_register(*, actor, title: str, institution, lead, summary: str = "", application=None) -> Achievement:
+    require(actor, ENTITY, "create")
+    if not institution_in_scope(actor, institution):
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "完成单位不在您的管辖范围内", field="institution")
+    achievement = Achievement.objects.create(title=title.strip(), institution=institution, lead=lead,
+                                             summary=summary.strip(), application=application)
+    _audit(actor, AuditAction.CREATE, achievement, f"登记科研成果：{achievement.title}")
+    return achievement
+
+
+@transaction.atomic
+def achievement_appraise(*, actor, achievement: Achievement, panel: list[str], verdict: str,
+                         appraised_on: dt.date) -> Achievement:
+    """The commission records an appraisal panel's verdict (at least five experts sit on a panel)."""
+    require(actor, ENTITY, "appraise")
+    names = [name.strip() for name in panel if name.strip()]
+    if len(names) < 5 or len(set(names)) != len(names):
+        raise BusinessError(E.CALL_INVALID, "鉴定专家组应由至少5名不同的专家组成", field="panel")
+    if verdict not in AppraisalVerdict.values:
+        raise BusinessError(E.CALL_INVALID, "鉴定结论无效", field="verdict")
+    achievement.panel, achievement.verdict, achievement.appraised_on = names, verdict, appraised_on
+    achievement.save(update_fields=["panel", "verdict", "appraised_on", "updated_at"])
+    _audit(actor, AuditAction.APPROVE, achievement,
+           f"成果鉴定：{achievement.title}，{achievement.get_verdict_display()}")
+    return achievement
+
+
+@transaction.atomic
+def award_record(*, actor, achievement: Achievement, name: str, level: str, year: int, status: str = "nominated",
+                 grade: str = "") -> Award:
+    require(actor, ENTITY, "appraise")
+    if status == AwardStatus.WON and not grade.strip():
+        raise BusinessError(E.CALL_INVALID, "获奖时请填写奖励等级", field="grade")
+    award = Award.objects.create(achievement=achievement, name=name.strip(), level=level, year=year,
+                                 status=status, grade=grade.strip())
+    _audit(actor, AuditAction.CREATE, award, f"科技奖励：{award.name}（{award.get_level_display()}，"
+                                            f"{award.get_status_display()}{award.grade}）")
+    return award
+
+
+@transaction.atomic
+def transfer_record(*, actor, achievement: Achievement, contract_number: str, partner: str, amount,
+                    signed_on: dt.date) -> TechTransfer:
+    require(actor, ENTITY, "create")
+    transfer = TechTransfer.objects.create(achievement=achievement, contract_number=contract_number.strip(),
+                                           partner=partner.strip(), amount=_money(amount), signed_on=signed_on)
+    _audit(actor, AuditAction.CREATE, transfer, f"成果转化：{achievement.title} → {transfer.partner}，"
+                                               f"{transfer.amount} 万元")
+    return transfer
+
+
+@transaction.atomic
+def technology_publish(*, actor, name: str, description: str, applicable_levels: list[str], contact: str,
+                       training_materials: str = "", achievement=None) -> AppropriateTech:
+    require(actor, ENTITY, "appraise")
+    if not applicable_levels:
+        raise BusinessError(E.CALL_INVALID, "请选择适用的机构类别", field="applicable_levels")
+    technology = AppropriateTech.objects.create(name=name.strip(), description=description.strip(),
+                                                applicable_levels=list(applicable_levels), contact=contact.strip(),
+                                                training_materials=training_materials.strip(),
+                                                achievement=achievement)
+    _audit(actor, AuditAction.CREATE, technology, f"适宜技术入库：{technology.name}")
+    return technology
+
+
+@transaction.atomic
+def promotion_record(*, actor, technology: AppropriateTech, institution, adopted_on: dt.date,
+                     people_trained: int) -> Promotion:
+    """An institution adopted the technology (once per institution; a later record updates the count)."""
+    require(actor, ENTITY, "create")
+    if not institution_in_scope(actor, institution):
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "推广机构不在您的管辖范围内", field="institution")
+    if people_trained < 0:
+        raise BusinessError(E.CALL_INVALID, "培训人数不能为负数", field="people_trained")
+    promotion, _created = Promotion.objects.update_or_create(
+        technology=technology, institution=institution,
+        defaults={"adopted_on": adopted_on, "people_trained": people_trained})
+    _audit(actor, AuditAction.CREATE, promotion, f"适宜技术推广：{technology.name} @ {institution.name}，"
+                                                f"培训 {people_trained} 人")
+    return promotion
+
+
+def technology_search(*, actor, text: str = "", institution_type: str = "") -> QuerySet:
+    """The library as primary care searches it: published entries matching words in the name or the
+    description and, optionally, one institution type; with how many adopted it and people trained."""
+    require(actor, ENTITY, "list")
+    qs = AppropriateTech.objects.filter(is_published=True)
+    for word in text.split():
+        qs = qs.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    technologies = qs.annotate(adopters=Count("promotions"), trained=Sum("promotions__people_trained"))
+    if institution_type:
+        # A JSON list "contains" differs between engines; the library is small, so filter here.
+        wanted = [t.pk for t in technologies if institution_type in t.applicable_levels]
+        technologies = technologies.filter(pk__in=wanted)
+    return technologies.order_by("name", "id")
+
+
+def achievement_counts(*, actor, year: int) -> dict[str, int]:
+    """Awards won by level, achievements transferred and technologies promoted in the year, in scope."""
+    require(actor, ENTITY, "list")
+    achievements = scoped_queryset(actor, Achievement, "list")
+    won = (Award.objects.filter(achievement__in=achievements, year=year, status=AwardStatus.WON)
+           .values("level").annotate(n=Count("id")))
+    counts = {f"awards_{row['level']}": row["n"] for row in won}
+    counts["transferred"] = (TechTransfer.objects.filter(achievement__in=achievements, signed_on__year=year)
+                             .values("achievement").distinct().count())
+    counts["promoted"] = (Promotion.objects.filter(adopted_on__year=year).values("technology").distinct().count())
+    return counts
