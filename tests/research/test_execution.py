@@ -142,3 +142,28 @@ def test_closure_rate_overdue_count_and_the_clean_up_list_in_a_hand_computed_wor
     assert indicators.funded_projects(actor=science, year=2026).actual == 0  # all re-dated into earlier years
     # A district sees only its own institutions' projects (all six are in district A; B sees none).
     assert indicators.closure_rate(actor=world.user("district_b"), on=TODAY).denominator == 0
+
+
+def test_the_task_agreement_and_the_closure_certificate_are_pdfs_only_when_due(world, science):
+    from weijian.research.documents import closure_certificate_pdf, task_agreement_pdf
+
+    pi = world.user("worker_a1")
+    project = funded(world, science)
+    with pytest.raises(ValueError, match="尚未下达任务书"):
+        task_agreement_pdf(project)
+    execution.agreement_issue(actor=science, application=project, starts_on=dt.date(2026, 6, 1),
+                              ends_on=dt.date(2028, 5, 31), milestones=["完成社区入组2000人"])
+    project.refresh_from_db()
+    agreement = task_agreement_pdf(project)
+    assert agreement.startswith(b"%PDF") and b"STSong-Light" in agreement
+    with pytest.raises(ValueError, match="尚未通过结题验收"):
+        closure_certificate_pdf(project)
+    execution.closure_submit(actor=pi, application=project, summary="完成")
+    execution.closure_accept(actor=science, application=project, verdict="failed", comment="数据不完整")
+    project.refresh_from_db()
+    with pytest.raises(ValueError):
+        closure_certificate_pdf(project)  # a failed acceptance gives no certificate
+    execution.closure_submit(actor=pi, application=project, summary="补充数据后完成")
+    execution.closure_accept(actor=science, application=project, verdict="passed")
+    project.refresh_from_db()
+    assert closure_certificate_pdf(project).startswith(b"%PDF")

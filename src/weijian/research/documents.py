@@ -1,0 +1,99 @@
+"""The research documents as PDF: the task agreement (任务书) of a funded project and the closure
+certificate (结题证书). Built offline with reportlab's built-in CID font STSong-Light (no font file
+shipped; the reader's PDF viewer supplies the glyphs), like the CME certificate."""
+
+import io
+
+from django.utils import timezone
+
+from weijian.research.models import Application, ClosureVerdict
+
+FONT = "STSong-Light"
+
+
+def _styles():
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return (ParagraphStyle("title", fontName=FONT, fontSize=18, leading=26, alignment=1),
+            ParagraphStyle("text", fontName=FONT, fontSize=10.5, leading=17))
+
+
+def _table(rows, widths):
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    table = Table(rows, colWidths=widths)
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 10),
+                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table
+
+
+def _build(title: str, story_of) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, title=title)
+    doc.build(story_of(mm))
+    return buffer.getvalue()
+
+
+def task_agreement_pdf(project: Application) -> bytes:
+    """The agreement of an executing (or later) project; ValueError when none was issued."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    agreement = getattr(project, "agreement", None)
+    if agreement is None:
+        raise ValueError("该项目尚未下达任务书")
+    title, text = _styles()
+    team = "、".join(f"{m.worker.name}（{m.get_role_display()}）" for m in project.team.select_related("worker"))
+
+    def story(mm):
+        rows = [["任务书编号", agreement.number], ["项目名称", Paragraph(project.title, text)],
+                ["项目类别", project.call.get_category_display()], ["承担单位", project.institution.name],
+                ["项目负责人", project.pi.name], ["团队成员", Paragraph(team or "无", text)],
+                ["执行期限", f"{agreement.starts_on} 至 {agreement.ends_on}"],
+                ["资助经费", f"{agreement.funding} 万元"]]
+        items = [Paragraph("科研项目任务书", title), Spacer(1, 6 * mm), _table(rows, [32 * mm, 138 * mm]),
+                 Spacer(1, 5 * mm), Paragraph("年度目标与考核指标：", text)]
+        items += [Paragraph(f"{n}. {goal}", text) for n, goal in enumerate(agreement.milestones, start=1)] or [
+            Paragraph("（未列明）", text)]
+        items += [Spacer(1, 6 * mm),
+                  Paragraph(f"项目应于 {agreement.ends_on} 前完成并申请结题验收；变更须经批准。", text),
+                  Spacer(1, 10 * mm),
+                  Paragraph(f"下达日期：{timezone.localtime(agreement.created_at):%Y-%m-%d}　　"
+                            "本任务书由卫健平台根据立项决定生成。", text)]
+        return items
+
+    return _build(f"{agreement.number} 科研项目任务书", story)
+
+
+def closure_certificate_pdf(project: Application) -> bytes:
+    """The certificate of a project closed with a passing verdict; ValueError otherwise."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    closure = getattr(project, "closure", None)
+    if closure is None or closure.verdict not in (ClosureVerdict.PASSED, ClosureVerdict.PASSED_WITH_CONDITIONS):
+        raise ValueError("该项目尚未通过结题验收")
+    title, text = _styles()
+    outputs = list(project.outputs.all())
+
+    def story(mm):
+        rows = [["项目编号", project.number], ["项目名称", Paragraph(project.title, text)],
+                ["承担单位", project.institution.name], ["项目负责人", project.pi.name],
+                ["验收结论", closure.get_verdict_display()], ["结题日期", str(closure.closed_on)],
+                ["登记成果", f"{len(outputs)} 项"]]
+        items = [Paragraph("科研项目结题证书", title), Spacer(1, 6 * mm), _table(rows, [32 * mm, 138 * mm]),
+                 Spacer(1, 5 * mm)]
+        items += [Paragraph(f"{o.get_kind_display()}：{o.title}（{o.achieved_on}）", text) for o in outputs]
+        items += [Spacer(1, 10 * mm), Paragraph("本证书由卫健平台根据结题验收记录生成。", text)]
+        return items
+
+    return _build(f"{project.number} 结题证书", story)
