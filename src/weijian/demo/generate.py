@@ -19,6 +19,7 @@ from weijian.accounts.roles import Role
 from weijian.demo.city import CITY, DEMO_DISTRICT, DISTRICTS, PROVINCE
 from weijian.demo.cme import generate_cme
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, plan_institutions
+from weijian.demo.research import generate_research
 from weijian.demo.users import DEMO_PASSWORD, DEMO_USERS
 from weijian.demo.workers import DEFAULT_WORKERS, WorkerRow, generate_workers
 from weijian.orgs import services as org_services
@@ -159,6 +160,12 @@ def generate_city(
         if not cme.skipped:
             say(f"继续医学教育：{cme.projects} 个项目、{cme.attendances} 条参加记录、{cme.credits} 条学分记录 / "
                 f"CME projects, attendance, credits ({summary.timings['cme']}s)")
+        t = time.monotonic()
+        research = generate_research(actor=User.objects.get(username="commission_science"), seed=seed, today=today)
+        lap("research", t)
+        if not research.skipped:
+            say(f"科研项目：{research.calls} 个申报通知、{research.applications} 份申报书、{research.experts} 名专家 / "
+                f"research calls, applications, experts ({summary.timings['research']}s)")
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
 
