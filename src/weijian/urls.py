@@ -8,6 +8,7 @@ urlpatterns = [
     path("workforce/", include("weijian.workforce.urls")),
     path("imports/", include("weijian.imports.urls")),
     path("cme/", include("weijian.cme.urls")),
+    path("research/", include("weijian.research.urls")),
     path("api/", include("weijian.api.urls")),
     path("", include("weijian.web.urls")),
 ]

@@ -151,6 +151,7 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "view": BUSINESS_READERS | {R.HEALTH_WORKER},
         "create": {R.COMMISSION_SCIENCE},
         "update": {R.COMMISSION_SCIENCE},
+        "export": BUSINESS_READERS,
     },
     # The PI writes and submits his own application; the institution's science & education department
     # endorses or returns it; the commission assigns experts and decides.

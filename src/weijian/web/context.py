@@ -15,6 +15,10 @@ NAV = (
     ("cme:dashboard", _("继续医学教育"), "bi-mortarboard", ("cme-indicator", "view")),
     # Only health workers check in to sessions, so the permission singles them out.
     ("cme:my-transcript", _("我的学分"), "bi-mortarboard", ("cme-checkin", "check-in")),
+    # Research labels are plain Chinese until the research pages join the translation catalogue.
+    ("research:index", "科研项目", "bi-clipboard2-pulse", ("research-application", "list")),
+    # Only experts score, so the permission singles them out (they see none of the rest of the section).
+    ("research:my-reviews", "我的评审", "bi-clipboard-check", ("research-review", "score")),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -37,6 +41,13 @@ SECTION_TABS = {
         ("cme:cycle-list", _("周期验证"), ("cme-cycle", "list")),
         ("cme:spot-check-list", _("项目抽查"), ("cme-spot-check", "list")),
         ("cme:policy", _("年度参数"), ("cme-policy", "view")),
+    ),
+    "/research/": (
+        ("research:call-list", "申报通知", ("research-call", "list")),
+        ("research:application-list", "申报书", ("research-application", "list")),
+        ("research:review-queue", "评审任务", ("research-review", "assign")),
+        ("research:project-cleanup", "结题清理", ("research-application", "export")),
+        ("research:my-reviews", "我的评审", ("research-review", "score")),
     ),
 }
 

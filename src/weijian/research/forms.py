@@ -1,0 +1,168 @@
+"""Research forms: the filters and inputs of the call, application and review pages.
+
+Forms only parse what the user typed; every rule (dates, eligibility, amounts, who may do what) is judged
+by `services`, and choices come from the selectors of the actor's scope. Labels are plain Chinese, like
+the research models, until the research pages join the translation catalogue.
+"""
+
+from django import forms
+from django.utils import timezone
+
+from weijian.core.forms import StyledForm
+from weijian.orgs.selectors import institution_list
+from weijian.research import selectors
+from weijian.research.models import ApplicationStatus, AssignmentStatus, CallCategory, CallStatus, TeamRole
+from weijian.research.rules import DEFAULT_CRITERIA
+from weijian.workforce.models import TitleLevel
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": 0}
+
+
+def _blank(choices, label="全部"):
+    return [("", label), *choices]
+
+
+def _text(label, rows=4, required=False):
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+# ---- calls -----------------------------------------------------------------------------------------
+
+class CallFilterForm(StyledForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    category = forms.ChoiceField(label="项目类别", required=False, choices=_blank(CallCategory.choices))
+    status = forms.ChoiceField(label="状态", required=False, choices=_blank(CallStatus.choices))
+
+
+class CallForm(StyledForm):
+    title = forms.CharField(label="通知标题", max_length=200)
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    category = forms.ChoiceField(label="项目类别", choices=CallCategory.choices)
+    budget_ceiling = forms.DecimalField(label="单项资助上限（万元）", **MONEY)
+    opens_on = forms.DateField(label="申报开始", widget=DATE)
+    closes_on = forms.DateField(label="申报截止", widget=DATE)
+    min_title_level = forms.ChoiceField(label="最低职称", required=False, choices=_blank(TitleLevel.choices, "不限"))
+    youth_age_limit = forms.IntegerField(label="青年项目年龄上限", required=False, min_value=18, max_value=70,
+                                         help_text="仅青年项目需要填写，如 35")
+    institution_quota = forms.IntegerField(label="每单位限报（项）", required=False, min_value=1, max_value=999,
+                                           help_text="留空为不限")
+    experts_per_application = forms.IntegerField(label="每项评审专家数", min_value=1, max_value=15, initial=5)
+
+
+# ---- applications ------------------------------------------------------------------------------------
+
+class ApplicationFilterForm(StyledForm):
+    q = forms.CharField(label="名称或编号", required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    call = forms.ChoiceField(label="申报通知", required=False)
+    status = forms.ChoiceField(label="状态", required=False, choices=_blank(ApplicationStatus.choices))
+    institution = forms.ChoiceField(label="申报单位", required=False)
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        calls = selectors.call_list(actor=actor).only("pk", "title", "year")
+        self.fields["call"].choices = _blank([(str(c.pk), f"{c.year} {c.title}") for c in calls])
+        institutions = institution_list(actor=actor).select_related(None).only("pk", "name").order_by("name")
+        self.fields["institution"].choices = _blank([(str(i.pk), i.name) for i in institutions])
+        if len(self.fields["institution"].choices) <= 2:  # nothing to choose between
+            del self.fields["institution"]
+
+
+class ApplicationForm(StyledForm):
+    title = forms.CharField(label="项目名称", max_length=200)
+    specialty = forms.CharField(label="学科专业", max_length=64)
+    summary = _text("研究内容摘要")
+    plan = _text("研究计划与进度")
+    expected_outputs = _text("预期成果", rows=3)
+    budget_total = forms.DecimalField(label="申请经费（万元）", **MONEY)
+    human_subjects = forms.BooleanField(label="涉及人体研究", required=False,
+                                        help_text="涉及人体研究的项目须有有效的伦理审查批件方可立项")
+    human_genetic_resources = forms.BooleanField(label="涉及人类遗传资源", required=False)
+    pathogens = forms.BooleanField(label="涉及病原微生物", required=False)
+
+
+class TeamMemberForm(StyledForm):
+    worker = forms.ChoiceField(label="成员")
+    role = forms.ChoiceField(label="角色", choices=TeamRole.choices, initial=TeamRole.MEMBER)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].choices = _blank(
+            [(str(w.pk), f"{w.name}（{w.get_profession_display()}，{w.get_title_level_display()}）")
+             for w in candidates], "请选择本单位人员")
+
+
+class SubmitForm(StyledForm):
+    sign_integrity = forms.BooleanField(label="本人已阅读并签署科研诚信承诺书",
+                                        error_messages={"required": "请先签署科研诚信承诺书"})
+
+
+class EndorseForm(StyledForm):
+    comment = forms.CharField(label="推荐意见", max_length=1000, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": "可不填"}))
+
+
+class ReturnForm(StyledForm):
+    comment = forms.CharField(label="退回意见", max_length=1000, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": "请填写退回意见（必填）"}))
+
+
+class DecideForm(StyledForm):
+    decision = forms.ChoiceField(label="决定", choices=[("approve", "立项"), ("reject", "不予立项")],
+                                 widget=forms.RadioSelect)
+    funded_amount = forms.DecimalField(label="资助金额（万元）", required=False, **MONEY,
+                                       help_text="立项时填写；留空按申请经费")
+    comment = forms.CharField(label="意见", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2, "placeholder": "不予立项时必填"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].widget.attrs["class"] = "form-check-input"
+
+
+# ---- reviews -----------------------------------------------------------------------------------------
+
+class AssignForm(StyledForm):
+    due_on = forms.DateField(label="评审截止", widget=DATE)
+
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise forms.ValidationError("评审截止日期不能早于今天")
+        return due_on
+
+
+class ReviewQueueFilterForm(StyledForm):
+    call = forms.ChoiceField(label="申报通知", required=False)
+    status = forms.ChoiceField(label="状态", required=False, choices=_blank(AssignmentStatus.choices))
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        calls = selectors.call_list(actor=actor).only("pk", "title", "year")
+        self.fields["call"].choices = _blank([(str(c.pk), f"{c.year} {c.title}") for c in calls])
+
+
+class MyReviewFilterForm(StyledForm):
+    status = forms.ChoiceField(label="状态", required=False, choices=_blank(AssignmentStatus.choices))
+
+
+class ReviewForm(StyledForm):
+    """The five criteria of rules.DEFAULT_CRITERIA (0 to their maximum each), then the comment."""
+
+    comment = _text("评审意见", rows=4)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        comment = self.fields.pop("comment")
+        for criterion in DEFAULT_CRITERIA:
+            field = forms.DecimalField(label=f"{criterion.label}（权重 {criterion.weight:.0f}%）",
+                                       min_value=0, max_value=criterion.max_score, max_digits=4, decimal_places=1,
+                                       help_text=f"0 至 {criterion.max_score:.0f} 分",
+                                       widget=forms.NumberInput(attrs={"step": "0.5", "min": "0",
+                                                                       "max": f"{criterion.max_score:.0f}"}))
+            field.widget.attrs["class"] = "form-control form-control-sm"
+            self.fields[criterion.key] = field
+        self.fields["comment"] = comment
+
+    def scores(self) -> dict:
+        return {c.key: self.cleaned_data[c.key] for c in DEFAULT_CRITERIA}

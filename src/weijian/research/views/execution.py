@@ -1,0 +1,250 @@
+"""Research pages: a funded project's execution and closure (项目执行与结题), and the clean-up list.
+
+One page per project shows the task agreement, mid-term checks, changes, outputs and the closure, with
+the steps the viewer may take: the commission issues the agreement, records mid-term checks, decides
+changes, records the acceptance verdict or terminates; the PI asks for changes, records outputs and
+submits the closure report. Every POST calls one service; a refusal comes back as a message.
+"""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from weijian.accounts.access import access_object
+from weijian.accounts.pages import get_or_404
+from weijian.accounts.roles import Role
+from weijian.core.errors import BusinessError
+from weijian.core.pages import Col
+from weijian.research import documents, execution, indicators
+from weijian.research.execution_forms import (
+    AcceptanceForm,
+    AgreementForm,
+    ChangeDecisionForm,
+    ChangeForm,
+    ClosureForm,
+    MidTermForm,
+    OutputForm,
+    TerminateForm,
+)
+from weijian.research.models import Application, ApplicationStatus, ChangeStatus
+from weijian.research.views import ResearchListPage
+
+FUNDED_VIEW = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING, ApplicationStatus.CLOSED,
+               ApplicationStatus.TERMINATED)
+
+
+def _project(request, pk) -> Application:
+    project = get_or_404(access_object, request.user, Application, pk)
+    if project.status not in FUNDED_VIEW:
+        raise Http404
+    return project
+
+
+def _steps(user, project: Application) -> set[str]:
+    """What the viewer may do now (the services still decide; this only chooses the forms shown)."""
+    steps = set()
+    commission, pi = user.role == Role.COMMISSION_SCIENCE, user.worker_id == project.pi_id
+    closure = getattr(project, "closure", None)
+    if commission and project.status == ApplicationStatus.APPROVED:
+        steps |= {"agreement", "terminate"}
+    if project.status == ApplicationStatus.EXECUTING:
+        if commission:
+            steps |= {"midterm", "terminate"}
+            if closure is not None and not closure.verdict:
+                steps.add("accept")
+        if pi and user.role == Role.HEALTH_WORKER:
+            steps |= {"change", "output", "closure"}
+    return steps
+
+
+@login_required
+def project_detail(request, pk):
+    project = _project(request, pk)
+    forms = {"agreement": AgreementForm(), "midterm": MidTermForm(), "change": ChangeForm(),
+             "output": OutputForm(initial={"achieved_on": timezone.localdate()}), "closure": ClosureForm(),
+             "accept": AcceptanceForm(), "terminate": TerminateForm(), "decide": ChangeDecisionForm()}
+    return _page(request, project, forms)
+
+
+def _page(request, project, forms, status=200):
+    return render(request, "research/execution/detail.html", {
+        "project": project, "agreement": getattr(project, "agreement", None),
+        "closure": getattr(project, "closure", None), "steps": _steps(request.user, project),
+        "checks": project.midterm_checks.select_related("checked_by"), "outputs": project.outputs.all(),
+        "changes": project.changes.select_related("requested_by", "decided_by"),
+        "can_decide_changes": request.user.role == Role.COMMISSION_SCIENCE, "forms": forms,
+        "pending": ChangeStatus.PENDING,
+    }, status=status)
+
+
+def _post(request, pk, form_class, key: str, call):
+    """Bind the form, call the service, and either go back to the page or show it again with the error."""
+    project = _project(request, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            message = call(project, form)
+        except BusinessError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if key not in _steps(request.user, project) and key != "decide":  # its form is not on this page
+                messages.error(request, exc.message)
+        else:
+            messages.success(request, message)
+            return redirect("research:project-detail", pk=project.pk)
+    forms = {name: cls() for name, cls in (("agreement", AgreementForm), ("midterm", MidTermForm),
+                                           ("change", ChangeForm), ("output", OutputForm), ("closure", ClosureForm),
+                                           ("accept", AcceptanceForm), ("terminate", TerminateForm),
+                                           ("decide", ChangeDecisionForm))}
+    forms[key] = form
+    return _page(request, project, forms, status=422)
+
+
+@login_required
+@require_POST
+def agreement_issue(request, pk):
+    def call(project, form):
+        execution.agreement_issue(actor=request.user, application=project, starts_on=form.cleaned_data["starts_on"],
+                                  ends_on=form.cleaned_data["ends_on"], milestones=form.milestone_list())
+        return "已下达任务书，项目进入执行阶段。"
+    return _post(request, pk, AgreementForm, "agreement", call)
+
+
+@login_required
+@require_POST
+def midterm_record(request, pk):
+    def call(project, form):
+        execution.midterm_record(actor=request.user, application=project, **form.cleaned_data)
+        return "已登记中期检查。"
+    return _post(request, pk, MidTermForm, "midterm", call)
+
+
+@login_required
+@require_POST
+def change_request(request, pk):
+    def call(project, form):
+        data = form.cleaned_data
+        execution.change_request(actor=request.user, application=project, kind=data["kind"], reason=data["reason"],
+                                 new_ends_on=data["new_ends_on"], new_funding=data["new_funding"])
+        return "已提交变更申请，等待卫健委审批。"
+    return _post(request, pk, ChangeForm, "change", call)
+
+
+@login_required
+@require_POST
+def change_decide(request, pk, change_pk):
+    def call(project, form):
+        change = project.changes.filter(pk=change_pk).first()  # the project was fetched through the gate
+        if change is None:
+            raise Http404
+        execution.change_decide(actor=request.user, change=change, approve=form.cleaned_data["approve"],
+                                comment=form.cleaned_data["comment"])
+        return "已审批项目变更。"
+    return _post(request, pk, ChangeDecisionForm, "decide", call)
+
+
+@login_required
+@require_POST
+def output_add(request, pk):
+    def call(project, form):
+        execution.output_add(actor=request.user, application=project, **form.cleaned_data)
+        return "已登记项目成果。"
+    return _post(request, pk, OutputForm, "output", call)
+
+
+@login_required
+@require_POST
+def closure_submit(request, pk):
+    def call(project, form):
+        execution.closure_submit(actor=request.user, application=project, summary=form.cleaned_data["summary"])
+        return "已提交结题报告，等待验收。"
+    return _post(request, pk, ClosureForm, "closure", call)
+
+
+@login_required
+@require_POST
+def closure_accept(request, pk):
+    def call(project, form):
+        closure = execution.closure_accept(actor=request.user, application=project, **form.cleaned_data)
+        return f"已登记结题验收：{closure.get_verdict_display()}。"
+    return _post(request, pk, AcceptanceForm, "accept", call)
+
+
+@login_required
+@require_POST
+def project_terminate(request, pk):
+    def call(project, form):
+        execution.project_terminate(actor=request.user, application=project, reason=form.cleaned_data["reason"])
+        return "项目已终止。"
+    return _post(request, pk, TerminateForm, "terminate", call)
+
+
+@login_required
+def document(request, pk, kind: str):
+    """The task agreement or the closure certificate as PDF (404 until the project has one)."""
+    project = _project(request, pk)
+    build = {"agreement": documents.task_agreement_pdf, "certificate": documents.closure_certificate_pdf}.get(kind)
+    if build is None:
+        raise Http404
+    try:
+        data = build(project)
+    except ValueError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename=research-{kind}-{project.number}.pdf"
+    return response
+
+
+class CleanupView(ResearchListPage):
+    """清理：every project approved in the last three years that is not closed (indicators.cleanup_projects)."""
+
+    entity = "research-application"
+    export_entity = "research-application"
+    title = "近三年立项未结题项目清理"
+    export_name = "research-cleanup"
+    empty_text = "近三年立项的项目均已结题"
+    default_sort = "agreement__ends_on"
+    columns = (
+        Col("项目编号", lambda a: a.number, sort="number", link=True),
+        Col("项目名称", lambda a: a.title),
+        Col("承担单位", lambda a: a.institution.name, sort="institution__name"),
+        Col("项目负责人", lambda a: a.pi.name, sort="pi__name"),
+        Col("状态", lambda a: a.get_status_display(), sort="status"),
+        Col("结题期限", lambda a: _due(a).isoformat(), sort="agreement__ends_on"),
+        Col("是否逾期", lambda a: "逾期" if _due(a) < timezone.localdate() else "未到期"),
+    )
+
+    def get_queryset(self, request, filters: dict):
+        pks = [project.pk for project, _late in indicators.cleanup_projects(actor=request.user,
+                                                                            on=timezone.localdate())]
+        return (Application.objects.filter(pk__in=pks)  # already scoped by the selector above
+                .select_related("agreement", "institution", "pi"))
+
+    def row_url(self, obj) -> str:
+        return reverse("research:project-detail", args=[obj.pk])
+
+
+def _due(project: Application) -> dt.date:
+    agreement = getattr(project, "agreement", None)
+    approved = project.decided_at.date()
+    return agreement.ends_on if agreement else approved.replace(year=approved.year + 3)
+
+
+urlpatterns = [
+    path("projects/cleanup/", CleanupView.as_view(), name="project-cleanup"),
+    path("projects/<int:pk>/", project_detail, name="project-detail"),
+    path("projects/<int:pk>/agreement/", agreement_issue, name="project-agreement"),
+    path("projects/<int:pk>/midterm/", midterm_record, name="project-midterm"),
+    path("projects/<int:pk>/changes/", change_request, name="project-change"),
+    path("projects/<int:pk>/changes/<int:change_pk>/decide/", change_decide, name="project-change-decide"),
+    path("projects/<int:pk>/outputs/", output_add, name="project-output"),
+    path("projects/<int:pk>/closure/", closure_submit, name="project-closure"),
+    path("projects/<int:pk>/closure/accept/", closure_accept, name="project-accept"),
+    path("projects/<int:pk>/terminate/", project_terminate, name="project-terminate"),
+    path("projects/<int:pk>/<str:kind>.pdf", document, name="project-document"),
+]
