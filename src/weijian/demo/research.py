@@ -76,7 +76,7 @@ def generate_research(*, actor: User, seed: int, today: dt.date | None = None) -
         demo_id = User.objects.filter(username="worker_jinjiang").values_list("worker_id", flat=True).first()
         demo_pi = Worker.objects.filter(pk=demo_id).values_list("pk", "institution_id", "name").first()
         calls = _calls(actor, today)
-        experts = _experts(actor, rng, people)
+        experts = _experts(actor, rng, people, demo_pi)
         last, general, youth, major = calls
         made = [_applications(actor, rng, last, people, 40, today, demo_pi, funded=True),
                 _applications(actor, rng, general, people, 30, today, demo_pi),
@@ -113,14 +113,21 @@ def _calls(actor, today: dt.date) -> list[Call]:
     return calls
 
 
-def _experts(actor, rng: random.Random, people) -> list[Expert]:
+DEMO_EXPERT_SPECIALTY = "卫生管理"  # the demo expert's alone: an application in it is assigned to him
+
+
+def _experts(actor, rng: random.Random, people, demo_pi) -> list[Expert]:
+    """40 experts of the city; the first is the demo `expert` account, at another institution than the
+    demo PI, the only one in health management, with room for more reviews."""
     demo = User.objects.filter(username="expert").first()
-    chosen = rng.sample(people, 40)
+    elsewhere = [p for p in people if not demo_pi or p[1] != demo_pi[1]]
+    chosen = rng.sample(elsewhere, 40)
     experts = []
     for n, (worker_id, institution_id, name) in enumerate(chosen):
+        first = n == 0
         experts.append(Expert(name=name, worker_id=worker_id, institution_id=institution_id,
-                              specialties=rng.sample(SPECIALTIES, 2), load_cap=8, title_level="senior",
-                              user=demo if n == 0 else None))
+                              specialties=[DEMO_EXPERT_SPECIALTY, "全科医学"] if first else rng.sample(SPECIALTIES, 2),
+                              load_cap=30 if first else 8, title_level="senior", user=demo if first else None))
     return Expert.objects.bulk_create(experts)
 
 
