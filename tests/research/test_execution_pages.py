@@ -88,3 +88,21 @@ def test_the_clean_up_list_shows_unclosed_projects_in_scope(world, client_for):
     assert project.number in body and "未到期" in body
     assert project.number not in client_for(world.user("district_b")).get(
         reverse("research:project-cleanup")).content.decode()
+
+
+def test_the_pi_withdraws_from_the_application_page(world, client_for):
+    from tests.research.test_services import new_application
+    from weijian.research import services
+
+    science, pi_user = world.user("commission_science"), world.user("worker_a1")
+    call = services.call_publish(actor=science, call=services.call_create(
+        actor=science, year=2026, title="撤回测试", category="general", budget_ceiling="20",
+        opens_on=dt.date(2026, 1, 1), closes_on=dt.date(2026, 12, 31)))
+    application = new_application(call, pi_user)
+    pi = client_for(pi_user)
+    assert "撤回申报书" in pi.get(reverse("research:application-detail", args=[application.pk])).content.decode()
+    response = pi.post(reverse("research:application-withdraw", args=[application.pk]), {"withdraw-reason": "重复申报"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.WITHDRAWN
+    assert "撤回申报书" not in pi.get(reverse("research:application-detail", args=[application.pk])).content.decode()

@@ -240,3 +240,35 @@ def test_an_expert_barred_from_reviewing_is_not_assigned(world, call, pi):
                             today=TODAY)
     assigned = set(ReviewAssignment.objects.filter(application=application).values_list("expert_id", flat=True))
     assert assigned == {fine[0].pk, fine[1].pk} and barred.pk not in assigned
+
+
+def test_a_no_show_is_replaced_by_another_expert_never_the_same(world, call, pi):
+    application = endorsed(world, call, pi)
+    first = [expert(world, "n1"), expert(world, "n2")]
+    science = world.user("commission_science")
+    services.reviews_assign(actor=science, call=call, due_on=dt.date(2026, 5, 20), today=TODAY)
+    late = ReviewAssignment.objects.get(application=application, expert=first[0])
+    with pytest.raises(BusinessError):
+        services.review_mark_no_show(actor=science, assignment=late, today=dt.date(2026, 5, 20))  # not yet late
+    services.review_mark_no_show(actor=science, assignment=late, today=dt.date(2026, 5, 21))
+    spare = expert(world, "n3")
+    result = services.reviews_assign(actor=science, call=call, due_on=dt.date(2026, 6, 10), today=dt.date(2026, 5, 21))
+    assert result["assigned"] == 1
+    now = dict(ReviewAssignment.objects.filter(application=application).values_list("expert_id", "status"))
+    assert now == {first[0].pk: "no_show", first[1].pk: "assigned", spare.pk: "assigned"}
+    with pytest.raises(BusinessError) as exc:
+        services.reviews_assign(actor=science, call=call, due_on=dt.date(2026, 5, 1), today=dt.date(2026, 5, 21))
+    assert "不能早于今天" in exc.value.message
+
+
+def test_the_pi_withdraws_before_endorsement_only(world, call, pi):
+    application = new_application(call, pi)
+    services.application_submit(actor=pi, application=application, sign_integrity=True, today=TODAY)
+    services.application_withdraw(actor=pi, application=application, reason="改投其他渠道")
+    assert application.status == ApplicationStatus.WITHDRAWN
+    other = endorsed(world, call, pi)
+    with pytest.raises(BusinessError):
+        services.application_withdraw(actor=pi, application=other)
+    with pytest.raises(BusinessError) as exc:
+        services.application_withdraw(actor=world.user("institution_a1"), application=other)
+    assert exc.value.code == E.NOT_THE_PI

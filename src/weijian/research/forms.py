@@ -97,6 +97,11 @@ class SubmitForm(StyledForm):
                                         error_messages={"required": "请先签署科研诚信承诺书"})
 
 
+class WithdrawForm(StyledForm):
+    reason = forms.CharField(label="撤回理由", max_length=1000, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "选填"}))
+
+
 class EndorseForm(StyledForm):
     comment = forms.CharField(label="推荐意见", max_length=1000, required=False,
                               widget=forms.TextInput(attrs={"placeholder": "可不填"}))

@@ -86,11 +86,14 @@ def is_pi(actor, application: Application) -> bool:
 
 
 def application_actions(*, actor, application: Application) -> set[str]:
-    """edit, team, submit (the PI while it is his to edit); endorse, return (the institution's science and
+    """edit, team, submit (the PI while it is his to edit); withdraw (the PI until it is endorsed); endorse, return (the institution's science and
     education department, once submitted); decide (the commission, once endorsed or in review)."""
     status, actions = application.status, set()
     if status in EDITABLE and is_pi(actor, application) and can(actor, "research-application", "update"):
         actions |= {"edit", "team", "submit"}
+    if (status in (*EDITABLE, ApplicationStatus.SUBMITTED) and is_pi(actor, application)
+            and can(actor, "research-application", "update")):
+        actions.add("withdraw")
     if (status == ApplicationStatus.SUBMITTED and can(actor, "research-application", "endorse")
             and actor.institution_id == application.institution_id):
         actions |= {"endorse", "return"}

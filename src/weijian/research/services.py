@@ -293,19 +293,25 @@ def _commission_step(actor, application: Application, action: str) -> None:
 def reviews_assign(*, actor, call: Call, due_on: dt.date, seed: int = 0, today: dt.date | None = None) -> dict:
     """Assign `call.experts_per_application` experts to every endorsed application of the call with hard
     conflict avoidance and load caps (assignment.assign); experts barred from reviewing are left out.
+    Run again, it tops up applications in review whose experts did not show (marked no-show): they
+    get new experts, never the same ones again.
     Returns {"assigned": pairs written, "shortfalls": {application id: missing experts}}."""
     require(actor, "research-review", "assign")
     today = today or timezone.localdate()
-    applications = list(Application.objects.filter(call=call, status=ApplicationStatus.ENDORSED)
-                        .prefetch_related("team__worker"))
+    if due_on < today:
+        raise BusinessError(E.DATES_INVALID, "评审截止日期不能早于今天", field="due_on")
+    applications = list(Application.objects.filter(
+        call=call, status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.IN_REVIEW))
+        .prefetch_related("team__worker", "assignments"))
     needs = []
     for application in applications:
         institutions = {application.institution_id} | {m.worker.institution_id for m in application.team.all()}
         people = {application.pi_id} | {m.worker_id for m in application.team.all()}
-        taken = set(application.assignments.values_list("expert_id", flat=True))
+        ever = {a.expert_id for a in application.assignments.all()}
+        active = sum(a.status != AssignmentStatus.NO_SHOW for a in application.assignments.all())
         needs.append(ApplicationNeed(application.pk, application.specialty, frozenset(institutions),
-                                     frozenset(people), max(call.experts_per_application - len(taken), 0),
-                                     frozenset(taken)))
+                                     frozenset(people), max(call.experts_per_application - active, 0),
+                                     frozenset(ever)))
     candidates = _expert_candidates(today)
     if not candidates:
         raise BusinessError(E.NO_EXPERTS)
@@ -335,6 +341,36 @@ def _expert_candidates(today: dt.date) -> list[ExpertCandidate]:
     return [ExpertCandidate(e.pk, e.institution_id, frozenset(e.specialties), e.open_load, e.load_cap,
                             e.worker_id, frozenset(conflicts.get(e.pk, ())))
             for e in experts if e.worker_id not in sanctioned]
+
+
+@transaction.atomic
+def review_mark_no_show(*, actor, assignment: ReviewAssignment, today: dt.date | None = None) -> ReviewAssignment:
+    """The commission marks an assignment past its due date without a review; `reviews_assign` then
+    gives the application another expert."""
+    require(actor, "research-review", "assign")
+    if assignment.status != AssignmentStatus.ASSIGNED or (today or timezone.localdate()) <= assignment.due_on:
+        raise BusinessError(E.STATUS_INVALID, "只能标记已过评审截止日期且未提交的评审任务")
+    assignment.status = AssignmentStatus.NO_SHOW
+    assignment.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, entity="research-review", entity_id=assignment.pk,
+                 summary=f"标记未按时评审：{assignment.expert.name}，{assignment.application.number}")
+    return assignment
+
+
+def application_withdraw(*, actor, application: Application, reason: str = "") -> Application:
+    """The PI withdraws his application before the institution has endorsed it."""
+    if actor.role != Role.HEALTH_WORKER or actor.worker_id != application.pi_id:
+        _refuse(actor, E.NOT_THE_PI, entity="research-application", obj=application)
+    require(actor, "research-application", "update")
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED):
+        raise BusinessError(E.STATUS_INVALID)
+    with transaction.atomic():
+        application.status = ApplicationStatus.WITHDRAWN
+        application.save(update_fields=["status", "updated_at"])
+        _event(actor, application, "withdraw", comment=reason.strip())
+        audit_record(actor=actor, action=AuditAction.UPDATE, entity="research-application",
+                     entity_id=application.pk, summary=f"撤回申报书 {application.number}")
+    return application
 
 
 def review_submit(*, actor, assignment: ReviewAssignment, scores: dict, comment: str = "",

@@ -25,6 +25,7 @@ from weijian.research.forms import (
     ReturnForm,
     SubmitForm,
     TeamMemberForm,
+    WithdrawForm,
 )
 from weijian.research.models import EDITABLE, ApplicationStatus
 from weijian.research.views import APPLICATION_BADGE, ASSIGNMENT_BADGE, ResearchListPage, add_error, form_page
@@ -106,6 +107,7 @@ def _detail(request, application, *, status: int = 200, **forms_):
         "submit_form": forms_.get("submit_form") or SubmitForm(prefix="submit"),
         "endorse_form": forms_.get("endorse_form") or EndorseForm(prefix="endorse"),
         "return_form": forms_.get("return_form") or ReturnForm(prefix="return"),
+        "withdraw_form": forms_.get("withdraw_form") or WithdrawForm(prefix="withdraw"),
         "decide_form": forms_.get("decide_form") or DecideForm(prefix="decide", initial={
             "decision": "approve", "funded_amount": application.budget_total}),
     }
@@ -222,6 +224,14 @@ def application_submit_view(request, pk: int):
 
 @login_required
 @require_POST
+def application_withdraw_view(request, pk: int):
+    require(request.user, "research-application", "update")
+    return _act(request, _application(request, pk), services.application_withdraw, "申报书已撤回",
+                "withdraw_form", WithdrawForm)
+
+
+@login_required
+@require_POST
 def application_endorse_view(request, pk: int):
     require(request.user, "research-application", "endorse")
     return _act(request, _application(request, pk), services.application_endorse, "已推荐至卫健委",
@@ -257,6 +267,7 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", application_update_view, name="application-update"),
     path("applications/<int:pk>/team/", team_member_add_view, name="team-member-add"),
     path("applications/<int:pk>/submit/", application_submit_view, name="application-submit"),
+    path("applications/<int:pk>/withdraw/", application_withdraw_view, name="application-withdraw"),
     path("applications/<int:pk>/endorse/", application_endorse_view, name="application-endorse"),
     path("applications/<int:pk>/return/", application_return_view, name="application-return"),
     path("applications/<int:pk>/decide/", application_decide_view, name="application-decide"),
