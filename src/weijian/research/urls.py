@@ -1,4 +1,5 @@
-from weijian.research.views import applications, calls, execution, reviews
+from weijian.research.views import applications, calls, execution, integrity, reviews
 
 app_name = "research"
-urlpatterns = [*calls.urlpatterns, *applications.urlpatterns, *reviews.urlpatterns, *execution.urlpatterns]
+urlpatterns = [*calls.urlpatterns, *applications.urlpatterns, *reviews.urlpatterns, *execution.urlpatterns,
+               *integrity.urlpatterns]
