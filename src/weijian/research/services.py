@@ -482,3 +482,22 @@ def integrity_case_create(*, actor, worker: Worker, number: str, finding: str, s
                  summary=f"登记科研失信案件 {case.number}：{worker.name}，{case.get_sanction_display()}"
                          f"（{starts_on} 至 {ends_on or '无限期'}）")
     return case
+
+
+@transaction.atomic
+def expert_create(*, actor, name: str, specialties: list[str], institution=None, affiliation: str = "",
+                  title_level: str = "senior", load_cap: int = 10) -> Expert:
+    """Add a reviewer to the commission's pool: an expert of the city (his institution is known, for
+    conflict avoidance) or from outside (an affiliation in words)."""
+    require(actor, "research-expert", "create")
+    specialties = [s.strip() for s in specialties if s.strip()]
+    if not name.strip() or not specialties:
+        raise BusinessError(E.CALL_INVALID, "请填写专家姓名和至少一个专业领域", field="specialties")
+    if institution is None and not affiliation.strip():
+        raise BusinessError(E.CALL_INVALID, "请选择本市单位或填写外单位名称", field="affiliation")
+    expert = Expert.objects.create(name=name.strip(), specialties=specialties, institution=institution,
+                                   affiliation=affiliation.strip() or (institution.name if institution else ""),
+                                   title_level=title_level, load_cap=load_cap)
+    audit_record(actor=actor, action=AuditAction.CREATE, entity="research-expert", entity_id=expert.pk,
+                 summary=f"专家入库：{expert.name}（{'、'.join(specialties)}）")
+    return expert

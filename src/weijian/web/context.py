@@ -47,6 +47,7 @@ SECTION_TABS = {
         ("research:application-list", "申报书", ("research-application", "list")),
         ("research:review-queue", "评审任务", ("research-review", "assign")),
         ("research:project-cleanup", "结题清理", ("research-application", "export")),
+        ("research:expert-list", "专家库", ("research-expert", "list")),
         ("research:integrity-list", "科研诚信", ("research-integrity", "list")),
         ("research:my-reviews", "我的评审", ("research-review", "score")),
     ),
