@@ -106,3 +106,22 @@ def test_the_pi_withdraws_from_the_application_page(world, client_for):
     application.refresh_from_db()
     assert application.status == ApplicationStatus.WITHDRAWN
     assert "撤回申报书" not in pi.get(reverse("research:application-detail", args=[application.pk])).content.decode()
+
+
+def test_the_dashboard_shows_the_scope_s_indicators(world, client_for):
+    science = world.user("commission_science")
+    funded(world, science)  # approved in 2026 (the decision is dated today)
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    response = client_for(science).get(reverse("research:dashboard") + f"?year={year}")
+    cards = {card.code: card for card in response.context["cards"]}
+    assert cards["research-funded"].actual == 1
+    assert (cards["research-closure-rate"].numerator, cards["research-closure-rate"].denominator) == (0, 1)
+    body = response.content.decode()
+    assert 'data-indicator="research-funded"' in body and "立项资助项目数" in body
+    assert 'data-indicator="research-integrity-cases"' in body  # the commission keeps the integrity cases
+    district_b = client_for(world.user("district_b")).get(reverse("research:dashboard")).content.decode()
+    assert 'data-indicator="research-integrity-cases"' not in district_b
+    assert client_for(world.user("worker_a1")).get(reverse("research:dashboard")).status_code == 403
+    assert client_for(world.user("expert")).get(reverse("research:dashboard")).status_code == 403

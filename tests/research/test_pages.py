@@ -552,8 +552,8 @@ def test_the_section_entry_and_its_tabs(world, client_for):
     assert client.get("/research/").url == reverse("research:call-list")
     response = client.get(reverse("research:application-list"))
     assert [item for item in response.context["nav_items"] if str(item["label"]) == "科研项目"][0]["active"]
-    assert _tabs(response) == [("申报通知", False), ("申报书", True), ("评审任务", False), ("结题清理", False),
-                               ("专家库", False), ("科研诚信", False)]
+    assert _tabs(response) == [("概览", False), ("申报通知", False), ("申报书", True), ("评审任务", False),
+                               ("结题清理", False), ("专家库", False), ("科研诚信", False)]
     worker = client_for(world.user("worker_a1"))
     assert [label for label, _active in _tabs(worker.get(reverse("research:call-list")))] == ["申报通知", "申报书"]
     expert = client_for(world.user("expert"))

@@ -1,5 +1,5 @@
-from weijian.research.views import applications, calls, execution, experts, integrity, reviews
+from weijian.research.views import applications, calls, dashboard, execution, experts, integrity, reviews
 
 app_name = "research"
 urlpatterns = [*calls.urlpatterns, *applications.urlpatterns, *reviews.urlpatterns, *execution.urlpatterns,
-               *integrity.urlpatterns, *experts.urlpatterns]
+               *integrity.urlpatterns, *experts.urlpatterns, *dashboard.urlpatterns]

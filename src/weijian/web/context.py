@@ -43,6 +43,7 @@ SECTION_TABS = {
         ("cme:policy", _("年度参数"), ("cme-policy", "view")),
     ),
     "/research/": (
+        ("research:dashboard", "概览", ("research-application", "export")),
         ("research:call-list", "申报通知", ("research-call", "list")),
         ("research:application-list", "申报书", ("research-application", "list")),
         ("research:review-queue", "评审任务", ("research-review", "assign")),
