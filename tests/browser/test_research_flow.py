@@ -127,3 +127,9 @@ def test_call_to_closure(page, login, screenshot):
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile("结题证书")).click()
     assert download.value.path().read_bytes().startswith(b"%PDF")
+
+    # 7. The commission's research dashboard counts this year's funding, including this project.
+    page.goto("/research/dashboard/")
+    funded = page.locator("[data-indicator='research-funded'] .fs-3").inner_text().strip()
+    assert int(funded) >= 1
+    screenshot(page, "research-07-dashboard")
