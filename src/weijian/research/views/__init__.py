@@ -42,10 +42,9 @@ def form_page(request, form, *, title: str, crumbs=(), cancel_url: str = "", sub
 
 
 class ResearchListPage(ScopedListPage):
-    """ScopedListPage with the research empty state ("暂无…") and export shown only to who may export."""
+    """ScopedListPage with the research empty state ("暂无…", shown by the shared list table) and export
+    shown only to who may export."""
 
-    template_name = "research/list.html"
-    partial_name = "research/partials/_list_table.html"
     empty_text = "暂无记录"
     export_entity = ""  # the entity whose "export" right the export needs; empty: no export
 
