@@ -167,3 +167,13 @@ def test_the_task_agreement_and_the_closure_certificate_are_pdfs_only_when_due(w
     execution.closure_accept(actor=science, application=project, verdict="passed")
     project.refresh_from_db()
     assert closure_certificate_pdf(project).startswith(b"%PDF")
+
+
+def test_a_project_approved_on_29_february_without_an_agreement_is_due_three_years_later(world, science):
+    project = funded(world, science)
+    _set(project, dt.date(2024, 2, 29), ApplicationStatus.APPROVED)
+    project.refresh_from_db()
+    assert indicators.due_on(project) == dt.date(2027, 2, 28)
+    # Listed (due that very day, so not yet overdue) on the last day its approval is inside the window.
+    listed = indicators.cleanup_projects(actor=science, on=dt.date(2027, 2, 28))
+    assert [(p.pk, overdue) for p, overdue in listed] == [(project.pk, False)]

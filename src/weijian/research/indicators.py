@@ -51,6 +51,15 @@ def funded_projects(*, actor, year: int, district=None, institution=None, target
     return ResearchIndicator("research-funded", "立项资助项目数", target, count, count, None)
 
 
+DEFAULT_TERM_YEARS = 3  # a funded project without a task agreement yet is due this long after approval
+
+
+def due_on(project: Application) -> dt.date:
+    """When a funded project is due for closure: its agreement's end, else three years after approval."""
+    agreement = getattr(project, "agreement", None)
+    return agreement.ends_on if agreement else _years_before(project.decided_at.date(), -DEFAULT_TERM_YEARS)
+
+
 def closure_items(actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, rules.ClosureItem]]:
     """Funded projects as the closure rule sees them: approved on, due on (the agreement's end, or three
     years after approval while no agreement is issued), closed on, terminated."""
@@ -58,11 +67,9 @@ def closure_items(actor, on: dt.date, district=None, institution=None) -> list[t
             .select_related("agreement", "closure", "institution", "pi"))
     items = []
     for project in rows:
-        approved_on = project.decided_at.date()
-        agreement = getattr(project, "agreement", None)
-        due_on = agreement.ends_on if agreement else approved_on.replace(year=approved_on.year + 3)
         closure = getattr(project, "closure", None)
-        items.append((project, rules.ClosureItem(approved_on, due_on, closure.closed_on if closure else None,
+        items.append((project, rules.ClosureItem(project.decided_at.date(), due_on(project),
+                                                 closure.closed_on if closure else None,
                                                  project.status == ApplicationStatus.TERMINATED)))
     return items
 
@@ -83,9 +90,10 @@ def overdue_closures(*, actor, on: dt.date, district=None, institution=None):
 
 
 def _years_before(on: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier (negative: later); 29 February becomes 28 February."""
     try:
         return on.replace(year=on.year - years)
-    except ValueError:  # 29 February
+    except ValueError:
         return on.replace(year=on.year - years, day=28)
 
 

@@ -6,7 +6,6 @@ changes, records the acceptance verdict or terminates; the PI asks for changes, 
 submits the closure report. Every POST calls one service; a refusal comes back as a message.
 """
 
-import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -215,8 +214,8 @@ class CleanupView(ResearchListPage):
         Col("承担单位", lambda a: a.institution.name, sort="institution__name"),
         Col("项目负责人", lambda a: a.pi.name, sort="pi__name"),
         Col("状态", lambda a: a.get_status_display(), sort="status"),
-        Col("结题期限", lambda a: _due(a).isoformat(), sort="agreement__ends_on"),
-        Col("是否逾期", lambda a: "逾期" if _due(a) < timezone.localdate() else "未到期"),
+        Col("结题期限", lambda a: indicators.due_on(a).isoformat(), sort="agreement__ends_on"),
+        Col("是否逾期", lambda a: "逾期" if indicators.due_on(a) < timezone.localdate() else "未到期"),
     )
 
     def get_queryset(self, request, filters: dict):
@@ -227,12 +226,6 @@ class CleanupView(ResearchListPage):
 
     def row_url(self, obj) -> str:
         return reverse("research:project-detail", args=[obj.pk])
-
-
-def _due(project: Application) -> dt.date:
-    agreement = getattr(project, "agreement", None)
-    approved = project.decided_at.date()
-    return agreement.ends_on if agreement else approved.replace(year=approved.year + 3)
 
 
 urlpatterns = [
