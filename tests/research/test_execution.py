@@ -177,3 +177,24 @@ def test_a_project_approved_on_29_february_without_an_agreement_is_due_three_yea
     # Listed (due that very day, so not yet overdue) on the last day its approval is inside the window.
     listed = indicators.cleanup_projects(actor=science, on=dt.date(2027, 2, 28))
     assert [(p.pk, overdue) for p, overdue in listed] == [(project.pk, False)]
+
+
+def test_a_pi_with_an_overdue_project_cannot_submit_a_new_application(world, science):
+    from tests.research.test_services import new_application
+    from weijian.research.models import TaskAgreement
+
+    pi = world.user("worker_a1")
+    project = funded(world, science)
+    execution.agreement_issue(actor=science, application=project, starts_on=dt.date(2026, 6, 1),
+                              ends_on=dt.date(2026, 9, 30))
+    call = services.call_publish(actor=science, call=services.call_create(
+        actor=science, year=2026, title="新一轮申报", category="general", budget_ceiling="20",
+        opens_on=dt.date(2026, 9, 1), closes_on=dt.date(2026, 12, 31)))
+    application = new_application(call, pi)
+    services.application_submit(actor=pi, application=application, sign_integrity=True,
+                                today=dt.date(2026, 9, 30))  # due that day: not yet overdue
+    TaskAgreement.objects.filter(application=project).update(ends_on=dt.date(2026, 9, 1))
+    second = new_application(call, pi)
+    with pytest.raises(BusinessError) as exc:
+        services.application_submit(actor=pi, application=second, sign_integrity=True, today=dt.date(2026, 10, 1))
+    assert "作为负责人有逾期未结题项目 1 项" in exc.value.message

@@ -57,7 +57,7 @@ DEFAULT_TERM_YEARS = 3  # a funded project without a task agreement yet is due t
 def due_on(project: Application) -> dt.date:
     """When a funded project is due for closure: its agreement's end, else three years after approval."""
     agreement = getattr(project, "agreement", None)
-    return agreement.ends_on if agreement else _years_before(project.decided_at.date(), -DEFAULT_TERM_YEARS)
+    return agreement.ends_on if agreement else rules.same_day_years_earlier(project.decided_at.date(), -DEFAULT_TERM_YEARS)
 
 
 def closure_items(actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, rules.ClosureItem]]:
@@ -89,19 +89,11 @@ def overdue_closures(*, actor, on: dt.date, district=None, institution=None):
                              lower_is_better=True)
 
 
-def _years_before(on: dt.date, years: int) -> dt.date:
-    """The same calendar day `years` earlier (negative: later); 29 February becomes 28 February."""
-    try:
-        return on.replace(year=on.year - years)
-    except ValueError:
-        return on.replace(year=on.year - years, day=28)
-
-
 def cleanup_projects(*, actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, bool]]:
     """The clean-up list (清理): every project approved in the three years up to `on` that is not
     closed (nor terminated), with whether it is overdue; overdue first, then by due date."""
     require(actor, "research-application", "list")
-    start = _years_before(on, 3)
+    start = rules.same_day_years_earlier(on, 3)
     rows = [(project, item) for project, item in closure_items(actor, on, district, institution)
             if start < item.approved_on <= on and not item.terminated and not item.closed_by(on)]
     rows.sort(key=lambda pair: (pair[1].due_on >= on, pair[1].due_on, pair[0].pk))

@@ -279,8 +279,8 @@ class ClosureItem:
         return self.closed_on is not None and self.closed_on <= on
 
 
-def _same_day_years_earlier(on: date, years: int) -> date:
-    """The same calendar day `years` years before; 29 February becomes 28 February."""
+def same_day_years_earlier(on: date, years: int) -> date:
+    """The same calendar day `years` years before (negative: after); 29 February becomes 28 February."""
     try:
         return on.replace(year=on.year - years)
     except ValueError:
@@ -296,7 +296,7 @@ def closure_rate(items: Iterable[ClosureItem], *, on: date, years: int = 3) -> t
     """
     if years < 1:
         raise ValueError("统计年数至少为1")
-    window_start = _same_day_years_earlier(on, years)
+    window_start = same_day_years_earlier(on, years)
     in_window = [item for item in items if window_start < item.approved_on <= on]
     closed = sum(1 for item in in_window if item.terminated or item.closed_by(on))
     total = len(in_window)

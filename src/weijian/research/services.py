@@ -11,6 +11,7 @@ stays when nothing else is written.
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -23,6 +24,7 @@ from weijian.core.errors import BusinessError
 from weijian.research import rules
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, assign
 from weijian.research.errors import ResearchErrorCode as E
+from weijian.research.indicators import due_on
 from weijian.research.models import (
     EDITABLE,
     Application,
@@ -34,6 +36,7 @@ from weijian.research.models import (
     EthicsApproval,
     EthicsDecision,
     Expert,
+    ExpertConflict,
     IntegrityCase,
     ReviewAssignment,
     TeamMember,
@@ -109,8 +112,6 @@ def _money(value) -> Decimal:
 
 
 def _clean(obj) -> None:
-    from django.core.exceptions import ValidationError
-
     try:
         obj.full_clean()
     except ValidationError as exc:
@@ -200,7 +201,7 @@ def application_submit(*, actor, application: Application, sign_integrity: bool,
     today = today or timezone.localdate()
     if not sign_integrity and application.integrity_signed_at is None:
         raise BusinessError(E.INTEGRITY_REQUIRED, field="sign_integrity")
-    problems = rules.eligibility_problems(_call_rules(application.call), _applicant(application), today)
+    problems = rules.eligibility_problems(_call_rules(application.call), _applicant(application, today), today)
     for member in application.team.select_related("worker"):
         reason = rules.blocking_reason(sanctions_of(member.worker_id), today, "join_team")
         if reason:
@@ -225,14 +226,22 @@ def _call_rules(call: Call) -> rules.CallRules:
                            call.institution_quota, call.opens_on, call.closes_on)
 
 
-def _applicant(application: Application) -> rules.Applicant:
+def _applicant(application: Application, today: dt.date) -> rules.Applicant:
     pi = application.pi
     others = (Application.objects.filter(call=application.call, institution=application.institution)
               .exclude(pk=application.pk)
               .exclude(status__in=(ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)).count())
     return rules.Applicant(birth_date=pi.birth_date, title_level=pi.title_level, institution_id=pi.institution_id,
-                           sanctions=sanctions_of(pi.pk), overdue_unfinished_as_pi=0,
+                           sanctions=sanctions_of(pi.pk), overdue_unfinished_as_pi=_overdue_as_pi(pi.pk, today),
                            submitted_from_institution=others)
+
+
+def _overdue_as_pi(worker_id: int, today: dt.date) -> int:
+    """Funded projects this person leads that are past their closure date and neither closed nor terminated."""
+    running = (Application.objects.filter(pi_id=worker_id, decided_at__isnull=False,
+                                          status__in=(ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING))
+               .select_related("agreement"))
+    return sum(due_on(project) < today for project in running)
 
 
 def _snapshot(application: Application) -> dict:
@@ -332,7 +341,7 @@ def _expert_candidates(today: dt.date) -> list[ExpertCandidate]:
     experts = (Expert.objects.filter(is_active=True)
                .annotate(open_load=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ASSIGNED))))
     conflicts: dict[int, set[int]] = {}
-    for expert_id, application_id in Expert.conflicts.rel.related_model.objects.values_list(
+    for expert_id, application_id in ExpertConflict.objects.values_list(
             "expert_id", "application_id"):
         conflicts.setdefault(expert_id, set()).add(application_id)
     sanctioned = {case.worker_id for case in IntegrityCase.objects.all()
