@@ -69,3 +69,10 @@ def test_the_clean_up_list_and_closure_rate_have_something_to_show(city):
     assert indicators.cleanup_projects(actor=science, on=TODAY)
     worker = User.objects.get(username="worker_jinjiang")
     assert scoped_queryset(worker, Application, "list").filter(pi_id=worker.worker_id).exists()
+
+
+def test_the_demo_worker_may_apply_again(city):
+    from weijian.research.services import _overdue_as_pi
+
+    worker = User.objects.get(username="worker_jinjiang")
+    assert _overdue_as_pi(worker.worker_id, TODAY) == 0

@@ -163,11 +163,12 @@ def _applications(actor, rng, call: Call, people, count: int, today: dt.date, de
     ApplicationEvent.objects.bulk_create([ApplicationEvent(application=a, version=1, action="submit", actor=actor)
                                           for a in applications if a.submitted_at])
     if funded:
-        _execution(actor, rng, call, applications, today)
+        _execution(actor, rng, call, applications, today, demo_pi[0] if demo_pi else None)
     return applications
 
 
-def _execution(actor, rng, call: Call, applications: list[Application], today: dt.date) -> None:
+def _execution(actor, rng, call: Call, applications: list[Application], today: dt.date,
+               demo_pi_id: int | None) -> None:
     """Last year's projects: decided, with agreements of 12-24 months; some past due and not closed."""
     decided = timezone.make_aware(dt.datetime.combine(call.closes_on + dt.timedelta(days=45), dt.time(10)))
     agreements, closures = [], []
@@ -179,6 +180,8 @@ def _execution(actor, rng, call: Call, applications: list[Application], today: d
         application.score = Decimal(rng.randint(7000, 9200)) / 100
         starts = decided.date() + dt.timedelta(days=30)
         ends = starts + dt.timedelta(days=rng.choice((365, 450, 540, 730)))
+        if application.pi_id == demo_pi_id:  # the demo worker's project is on time: he may apply again
+            ends = max(ends, today + dt.timedelta(days=180))
         agreements.append(TaskAgreement(application=application, number=f"RW{application.number[2:]}",
                                         starts_on=starts, ends_on=ends, funding=application.funded_amount,
                                         milestones=["完成研究对象入组", "发表论文1篇"], issued_by=actor))
