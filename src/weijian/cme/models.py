@@ -92,6 +92,10 @@ class CmeProject(TimeStampedModel):
     decision_reason = models.CharField("审核意见", max_length=500, blank=True)
     # The application (municipal projects); national/provincial lists fill only the fields above.
     lead_teacher = models.CharField("项目负责人", max_length=64, blank=True)
+    # The lead as a worker record when he is one of the city's: research integrity sanctions bar him from
+    # hosting (科研诚信：禁止主办继续医学教育项目) while they last.
+    lead_worker = models.ForeignKey("workforce.Worker", verbose_name="项目负责人（本市人员）", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
     audience = models.CharField("教学对象", max_length=200, blank=True)
     schedule = models.TextField("日程安排", blank=True)
     budget = models.DecimalField("经费预算（元）", max_digits=12, decimal_places=2, null=True, blank=True)

@@ -103,6 +103,10 @@ class Application(TimeStampedModel):
     human_subjects = models.BooleanField("涉及人体研究", default=False)
     human_genetic_resources = models.BooleanField("涉及人类遗传资源", default=False)
     pathogens = models.BooleanField("涉及病原微生物", default=False)
+    # What the flags above require before approval: the HGR licence or filing (人类遗传资源行政许可/备案)
+    # and the pathogen lab's biosafety filing (病原微生物实验室备案).
+    hgr_reference = models.CharField("人类遗传资源许可/备案号", max_length=64, blank=True)
+    biosafety_reference = models.CharField("生物安全实验室备案号", max_length=64, blank=True)
     integrity_signed_at = models.DateTimeField("签署诚信承诺", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     score = models.DecimalField("评审得分", max_digits=6, decimal_places=2, null=True, blank=True)
