@@ -14,7 +14,7 @@ from weijian.audit.models import AuditEvent
 from weijian.core.errors import BusinessError
 from weijian.research import services
 from weijian.research.errors import ResearchErrorCode as E
-from weijian.research.models import ApplicationEvent, ApplicationStatus, Expert, ReviewAssignment
+from weijian.research.models import Application, ApplicationEvent, ApplicationStatus, Expert, ReviewAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +213,31 @@ def test_only_the_commission_decides_and_a_human_subjects_project_needs_a_valid_
                                           today=TODAY)
     assert (decided.status, decided.score, decided.funded_amount) == (
         ApplicationStatus.APPROVED, Decimal("77.50"), Decimal("12.00"))
+
+
+def test_human_genetic_resources_and_pathogens_need_their_references_before_approval(world, call, pi):
+    application, _ = scored(world, call, pi, human_genetic_resources=True, pathogens=True)
+    science = world.user("commission_science")
+
+    def refusal():
+        with pytest.raises(BusinessError) as exc:
+            services.application_decide(actor=science, application=application, approve=True, today=TODAY)
+        return exc.value.code
+
+    assert refusal() == E.ETHICS_REQUIRED  # human genetic resources are human-subject research too
+    services.ethics_approval_record(actor=world.user("ethics"), application=application, committee="锦江区人民医院伦理委员会",
+                                    number="LL-2026-009", decision="approved", valid_from=dt.date(2026, 1, 1),
+                                    valid_until=dt.date(2027, 1, 1))
+    assert refusal() == E.HGR_REQUIRED
+    # Returned, corrected by the PI and endorsed again in real life; the references are the PI's fields.
+    Application.objects.filter(pk=application.pk).update(hgr_reference="国科遗办审字〔2026〕001号")
+    application.refresh_from_db()
+    assert refusal() == E.BIOSAFETY_REQUIRED
+    assert len(denied(science)) == 3
+    Application.objects.filter(pk=application.pk).update(biosafety_reference="川BSL2-2026-017")
+    application.refresh_from_db()
+    decided = services.application_decide(actor=science, application=application, approve=True, today=TODAY)
+    assert decided.status == ApplicationStatus.APPROVED
 
 
 def test_funding_above_the_call_ceiling_and_a_rejection_without_reasons_are_refused(world, call, pi):

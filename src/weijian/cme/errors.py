@@ -84,3 +84,7 @@ class CmeErrorCode(ErrorCode):
 
     # ---- security review (add below) ----
     DATE_OUT_OF_RANGE = "date_out_of_range", _("日期应在2000年至2100年之间")
+
+    # ---- research integrity (add below) ----
+    LEAD_SANCTIONED = "lead_sanctioned", _("项目负责人在科研失信惩戒期内，不能主办继续医学教育项目")
+    LEAD_NOT_FOUND = "lead_not_found", _("未在您管辖范围内的人员中找到该身份证号")

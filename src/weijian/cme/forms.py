@@ -22,6 +22,7 @@ from weijian.cme.models import (
 from weijian.core.forms import StyledForm
 from weijian.orgs.models import DivisionLevel
 from weijian.orgs.selectors import division_list, institution_list
+from weijian.workforce.idnumber import IdNumberError, parse_id_number
 from weijian.workforce.models import Profession
 
 # ---- shared ----------------------------------------------------------------------------------
@@ -87,6 +88,10 @@ class ProjectForm(StyledForm):
     start_date = forms.DateField(label=gettext_lazy("开始日期"), widget=DATE)
     end_date = forms.DateField(label=gettext_lazy("结束日期"), widget=DATE)
     lead_teacher = forms.CharField(label=gettext_lazy("项目负责人"), max_length=64, required=False)
+    lead_id_number = forms.CharField(
+        label=gettext_lazy("项目负责人身份证号"), max_length=18, required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),  # never echoed back
+        help_text=gettext_lazy("负责人为本市卫生人员时填写：用于核查科研失信惩戒，不会显示"))
     audience = forms.CharField(label=gettext_lazy("教学对象"), max_length=200, required=False)
     schedule = forms.CharField(label=gettext_lazy("日程安排"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     budget = forms.CharField(label=gettext_lazy("经费预算（元）"), max_length=16, required=False)
@@ -98,9 +103,19 @@ class ProjectForm(StyledForm):
         if not city:
             self.fields["level"].choices = [(ProjectLevel.MUNICIPAL.value, ProjectLevel.MUNICIPAL.label)]
         if editing:
+            self.fields["lead_id_number"].help_text = gettext_lazy("留空则不更改已登记的负责人")
             for name in ("number", "level", "host"):
                 self.fields[name].disabled = True
                 self.fields[name].required = False
+
+    def clean_lead_id_number(self) -> str:
+        value = (self.cleaned_data.get("lead_id_number") or "").strip().upper()
+        if not value:
+            return ""
+        try:
+            return parse_id_number(value).value
+        except IdNumberError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ReasonForm(StyledForm):

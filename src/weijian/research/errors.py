@@ -17,6 +17,8 @@ class ResearchErrorCode(ErrorCode):
     TEAM_DUPLICATE = "team_duplicate", "该人员已在团队中"
     COMMENT_REQUIRED = "comment_required", "退回或不予立项时请填写意见"
     ETHICS_REQUIRED = "ethics_required", "项目涉及人体研究，须有有效的伦理审查批件方可立项"
+    HGR_REQUIRED = "hgr_required", "项目涉及人类遗传资源，须填写人类遗传资源行政许可或备案号方可立项"
+    BIOSAFETY_REQUIRED = "biosafety_required", "项目涉及病原微生物，须填写生物安全实验室备案号方可立项"
     NOT_YOUR_REVIEW = "not_your_review", "这不是分配给您的评审任务"
     REVIEW_CLOSED = "review_closed", "该评审任务已提交或已过期"
     SCORES_INVALID = "scores_invalid", "评分不完整或超出范围"

@@ -77,8 +77,12 @@ class ApplicationForm(StyledForm):
     budget_total = forms.DecimalField(label="申请经费（万元）", **MONEY)
     human_subjects = forms.BooleanField(label="涉及人体研究", required=False,
                                         help_text="涉及人体研究的项目须有有效的伦理审查批件方可立项")
-    human_genetic_resources = forms.BooleanField(label="涉及人类遗传资源", required=False)
-    pathogens = forms.BooleanField(label="涉及病原微生物", required=False)
+    human_genetic_resources = forms.BooleanField(label="涉及人类遗传资源", required=False,
+                                                 help_text="须有伦理审查批件和人类遗传资源许可或备案号方可立项")
+    hgr_reference = forms.CharField(label="人类遗传资源许可/备案号", max_length=64, required=False)
+    pathogens = forms.BooleanField(label="涉及病原微生物", required=False,
+                                   help_text="须有生物安全实验室备案号方可立项")
+    biosafety_reference = forms.CharField(label="生物安全实验室备案号", max_length=64, required=False)
 
 
 class TeamMemberForm(StyledForm):

@@ -44,7 +44,8 @@ from weijian.research.models import (
 from weijian.workforce.models import Worker, WorkerStatus
 
 APPLICATION_FIELDS = ("title", "specialty", "summary", "plan", "expected_outputs", "budget_total",
-                      "human_subjects", "human_genetic_resources", "pathogens")
+                      "human_subjects", "human_genetic_resources", "pathogens", "hgr_reference",
+                      "biosafety_reference")
 
 
 def _refuse(actor, code: E, *, entity: str, obj=None, reason: str | None = None):
@@ -428,14 +429,17 @@ def review_scores(*, actor, application: Application, today: dt.date | None = No
 
 def application_decide(*, actor, application: Application, approve: bool, funded_amount=None, comment: str = "",
                        today: dt.date | None = None) -> Application:
-    """The commission's decision: the trimmed mean of the experts' totals is recorded; an approval of a
-    project with human subjects needs an ethics approval valid today."""
+    """The commission's decision: the trimmed mean of the experts' totals is recorded. An approval of a
+    project with human subjects or human genetic resources needs an ethics approval valid today; human
+    genetic resources also need the HGR licence or filing, pathogens the lab's biosafety filing."""
     _commission_step(actor, application, "决定立项")
     if application.status not in (ApplicationStatus.IN_REVIEW, ApplicationStatus.ENDORSED):
         raise BusinessError(E.STATUS_INVALID)
     today = today or timezone.localdate()
-    if approve and application.human_subjects and not _ethics_valid(application, today):
-        _refuse(actor, E.ETHICS_REQUIRED, entity="research-application", obj=application)
+    if approve:
+        missing = _approval_prerequisite_missing(application, today)
+        if missing:
+            _refuse(actor, missing, entity="research-application", obj=application)
     if not approve and not comment.strip():
         raise BusinessError(E.COMMENT_REQUIRED, field="comment")
     amount = None
@@ -454,6 +458,16 @@ def application_decide(*, actor, application: Application, approve: bool, funded
                      entity="research-application", entity_id=application.pk,
                      summary=f"{'立项' if approve else '不予立项'}：{application.number}，评审得分 {application.score}")
     return application
+
+
+def _approval_prerequisite_missing(application: Application, today: dt.date) -> E | None:
+    if (application.human_subjects or application.human_genetic_resources) and not _ethics_valid(application, today):
+        return E.ETHICS_REQUIRED
+    if application.human_genetic_resources and not application.hgr_reference.strip():
+        return E.HGR_REQUIRED
+    if application.pathogens and not application.biosafety_reference.strip():
+        return E.BIOSAFETY_REQUIRED
+    return None
 
 
 def _ethics_valid(application: Application, today: dt.date) -> bool:

@@ -14,7 +14,7 @@ from weijian.accounts.access import (
 )
 from weijian.accounts.roles import Scope
 from weijian.audit.actions import AuditAction
-from weijian.audit.services import audit_changes, audit_snapshot
+from weijian.audit.services import audit_changes, audit_record, audit_snapshot
 from weijian.cme.errors import CmeErrorCode as E
 from weijian.cme.models import (
     CmePolicy,
@@ -34,6 +34,9 @@ from weijian.cme.services._common import (
 )
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.orgs.models import Institution
+from weijian.research import rules as research_rules
+from weijian.research.services import sanctions_of
+from weijian.workforce.models import Worker
 
 # ---- projects --------------------------------------------------------------------------------
 
@@ -105,14 +108,44 @@ def _application(fields: dict) -> dict:
 
 EDITABLE_FIELDS = frozenset({
     "name", "discipline", "credits", "credit_class", "delivery", "start_date", "end_date",
-    "lead_teacher", "audience", "schedule", "budget", "expected_attendees",
+    "lead_teacher", "lead_worker", "audience", "schedule", "budget", "expected_attendees",
 })
 
 
+def _lead_allowed(actor, lead: Worker | None, project: CmeProject | None = None,
+                  today: dt.date | None = None) -> None:
+    """Research integrity sanctions bar a person from hosting CME projects (主办继续医学教育项目) while they
+    last. Called before the step's transaction so that the refusal's audit row is kept."""
+    if lead is None:
+        return
+    reason = research_rules.blocking_reason(sanctions_of(lead.pk), today or timezone.localdate(), "host_cme")
+    if reason:
+        error = BusinessError(E.LEAD_SANCTIONED, f"{lead.name}：{reason}", field="lead_worker")
+        audit_record(actor=actor, action=AuditAction.UPDATE, entity="cme-project",
+                     entity_id=getattr(project, "pk", "") or "", summary=f"拒绝：{error.message}", outcome="denied")
+        raise error
+
+
+def _lead_of(project: CmeProject) -> Worker | None:
+    lead_id = CmeProject.objects.filter(pk=project.pk).values_list("lead_worker_id", flat=True).first()
+    return Worker.objects.filter(pk=lead_id).first() if lead_id else None
+
+
+def project_create(*, actor, lead_worker: Worker | None = None, today: dt.date | None = None, **fields) -> CmeProject:
+    """A municipal project starts as an application (draft); see `_project_create`. A lead from the
+    city's workforce (`lead_worker`) must not be under an integrity sanction."""
+    require(actor, "cme-project", "create")
+    _lead_allowed(actor, lead_worker, today=today)
+    if lead_worker is not None and not fields.get("lead_teacher"):
+        fields["lead_teacher"] = lead_worker.name
+    return _project_create(actor=actor, lead_worker=lead_worker, **fields)
+
+
 @transaction.atomic
-def project_create(
+def _project_create(
     *,
     actor,
+    lead_worker: Worker | None,
     number: str,
     name: str,
     level: str,
@@ -150,7 +183,8 @@ def project_create(
     if CmeProject.objects.filter(number=number).exists():
         raise BusinessError(E.NUMBER_TAKEN, field="number")
     status = ProjectStatus.DRAFT if level == ProjectLevel.MUNICIPAL else ProjectStatus.APPROVED
-    project = CmeProject(number=number, level=level, host=host, status=status, applied_by=actor, **values)
+    project = CmeProject(number=number, level=level, host=host, status=status, applied_by=actor,
+                         lead_worker=lead_worker, **values)
     project.full_clean()
     project.save()
     _audit(actor, AuditAction.CREATE, "cme-project", project, project.name, after=audit_snapshot(project))
@@ -204,9 +238,16 @@ def _transition(
     return _save(actor, project, before, [*(["status"] if to else []), *fields], audit_action, summary)
 
 
-@transaction.atomic
-def project_update(*, actor, project: CmeProject, **fields) -> CmeProject:
+def project_update(*, actor, project: CmeProject, today: dt.date | None = None, **fields) -> CmeProject:
     """Change a draft application; only the host institution or its district, only while a draft."""
+    if fields.get("lead_worker") is not None:
+        require(actor, "cme-project", "update")
+        _lead_allowed(actor, fields["lead_worker"], project, today)
+    return _project_update(actor=actor, project=project, **fields)
+
+
+@transaction.atomic
+def _project_update(*, actor, project: CmeProject, **fields) -> CmeProject:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise BusinessError(E.FIELD_NOT_EDITABLE, field=sorted(unknown)[0])
@@ -216,6 +257,8 @@ def project_update(*, actor, project: CmeProject, **fields) -> CmeProject:
     if project.status != ProjectStatus.DRAFT:
         raise BusinessError(E.STATUS_INVALID, field="status")
     values = _application(fields)
+    if "lead_worker" in fields:
+        values["lead_worker"] = fields["lead_worker"]
     start = values.get("start_date", project.start_date)
     end = values.get("end_date", project.end_date)
     if end < start:
@@ -229,15 +272,28 @@ def project_update(*, actor, project: CmeProject, **fields) -> CmeProject:
     return _save(actor, project, before, changed, AuditAction.UPDATE)
 
 
+def project_endorse(*, actor, project: CmeProject, today: dt.date | None = None) -> CmeProject:
+    """The applicant's institution (or its district) recommends the application (单位推荐), unless its
+    lead has come under an integrity sanction since it was written."""
+    require(actor, "cme-project", "endorse")
+    _lead_allowed(actor, _lead_of(project), project, today)
+    return _project_endorse(actor=actor, project=project)
+
+
 @transaction.atomic
-def project_endorse(*, actor, project: CmeProject) -> CmeProject:
-    """The applicant's institution (or its district) recommends the application (单位推荐)."""
+def _project_endorse(*, actor, project: CmeProject) -> CmeProject:
     return _transition(actor, project, action="endorse", audit_action=AuditAction.SUBMIT,
                        allowed=(ProjectStatus.DRAFT,), to=ProjectStatus.ENDORSED, host_scope=True)
 
 
+def project_approve(*, actor, project: CmeProject, reason: str = "", today: dt.date | None = None) -> CmeProject:
+    require(actor, "cme-project", "approve")
+    _lead_allowed(actor, _lead_of(project), project, today)
+    return _project_approve(actor=actor, project=project, reason=reason)
+
+
 @transaction.atomic
-def project_approve(*, actor, project: CmeProject, reason: str = "") -> CmeProject:
+def _project_approve(*, actor, project: CmeProject, reason: str = "") -> CmeProject:
     return _transition(actor, project, action="approve", audit_action=AuditAction.APPROVE,
                        allowed=(ProjectStatus.ENDORSED,), to=ProjectStatus.APPROVED, host_scope=False,
                        decision_reason=(reason or "").strip()[:500])

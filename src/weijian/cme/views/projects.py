@@ -21,6 +21,7 @@ from weijian.accounts.access import can, require
 from weijian.accounts.pages import ScopedListPage, get_or_404
 from weijian.accounts.roles import Scope
 from weijian.cme import selectors, services
+from weijian.cme.errors import CmeErrorCode as E
 from weijian.cme.forms import (
     DistrictFilterForm,
     DrawForm,
@@ -38,6 +39,7 @@ from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.core.pages import Col, display
 from weijian.orgs.models import DivisionLevel
 from weijian.orgs.selectors import division_list, institution_choices
+from weijian.workforce.services import worker_find_by_id_number
 
 
 def _iso(day) -> str:
@@ -53,7 +55,8 @@ EDIT_FIELDS = ("name", "discipline", "credits", "credit_class", "delivery", "sta
 
 
 def _error(form, exc: BusinessError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    field = "lead_id_number" if exc.field == "lead_worker" else exc.field  # the form finds the lead by ID number
+    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def _form_page(request, template, context, form):
@@ -197,6 +200,16 @@ def project_detail_view(request, pk: int):
     return _detail(request, _project(request, pk))
 
 
+def _lead(actor, id_number: str):
+    """The lead's worker record, found by ID number through the blind index within the actor's scope."""
+    if not id_number:
+        return None
+    worker = worker_find_by_id_number(actor=actor, id_number=id_number)
+    if worker is None:
+        raise BusinessError(E.LEAD_NOT_FOUND, field="lead_id_number")
+    return worker
+
+
 def _hosts(actor):
     return institution_choices(actor=actor).order_by("name")
 
@@ -212,7 +225,8 @@ def project_create_view(request):
         data = dict(form.cleaned_data)
         host = hosts.filter(pk=data.pop("host")).first()
         try:
-            project = services.project_create(actor=actor, host=host, **data)
+            project = services.project_create(actor=actor, host=host,
+                                              lead_worker=_lead(actor, data.pop("lead_id_number")), **data)
         except BusinessError as exc:
             _error(form, exc)
         else:
@@ -235,7 +249,8 @@ def project_update_view(request, pk: int):
                        editing=True)
     if request.method == "POST" and form.is_valid():
         try:
-            services.project_update(actor=actor, project=project,
+            lead = _lead(actor, form.cleaned_data["lead_id_number"])
+            services.project_update(actor=actor, project=project, **({"lead_worker": lead} if lead else {}),
                                     **{name: form.cleaned_data[name] for name in EDIT_FIELDS})
         except BusinessError as exc:
             _error(form, exc)
