@@ -7,6 +7,7 @@
     weijian generate-demo         build a synthetic city (--workers N --institutions M --seed S)
     weijian rotate-keys           re-encrypt data still under an old key (dry run unless --apply)
     weijian issue-token           issue a REST API token for an account
+    weijian closure-reminders     send the research closure reminders due today (daily, from cron)
     weijian <django command>      anything else goes to Django (migrate, collectstatic, db_worker, ...)
 
 `weijian COMMAND --help` shows each command's options.
@@ -17,7 +18,7 @@ import sys
 
 ALIASES = {"generate-demo": "generate_demo", "rotate-keys": "rotate_keys", "import": "import_file",
            "prune-imports": "prune_imports",
-           "issue-token": "issue_token"}
+           "issue-token": "issue_token", "closure-reminders": "closure_reminders"}
 
 
 def _django(argv: list[str]) -> None:

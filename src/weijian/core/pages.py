@@ -12,6 +12,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
@@ -97,6 +98,8 @@ class ListPage(View):
             "actions": self.actions,
             **self.extra_context(request),
         }
+        # Buttons name their URL ("app:name"); a ready path ("/…") is kept as it is.
+        context["actions"] = [(label, url if url.startswith("/") else reverse(url)) for label, url in context["actions"]]
         template = self.partial_name if getattr(request, "htmx", False) and not request.htmx.boosted else \
             self.template_name
         return render(request, template, context)

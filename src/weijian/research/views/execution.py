@@ -7,6 +7,9 @@ submits the closure report. Every POST calls one service; a refusal comes back a
 """
 
 
+from collections import Counter
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -19,8 +22,9 @@ from weijian.accounts.access import access_object
 from weijian.accounts.pages import get_or_404
 from weijian.accounts.roles import Role
 from weijian.core.errors import BusinessError
+from weijian.core.forms import StyledForm
 from weijian.core.pages import Col
-from weijian.research import documents, execution, indicators
+from weijian.research import documents, execution, indicators, reminders
 from weijian.research.execution_forms import (
     AcceptanceForm,
     AgreementForm,
@@ -32,7 +36,7 @@ from weijian.research.execution_forms import (
     TerminateForm,
 )
 from weijian.research.models import Application, ApplicationStatus, ChangeStatus
-from weijian.research.views import ResearchListPage
+from weijian.research.views import ResearchListPage, form_page
 
 FUNDED_VIEW = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING, ApplicationStatus.CLOSED,
                ApplicationStatus.TERMINATED)
@@ -78,7 +82,8 @@ def _page(request, project, forms, status=200):
         "checks": project.midterm_checks.select_related("checked_by"), "outputs": project.outputs.all(),
         "changes": project.changes.select_related("requested_by", "decided_by"),
         "can_decide_changes": request.user.role == Role.COMMISSION_SCIENCE, "forms": forms,
-        "pending": ChangeStatus.PENDING,
+        "pending": ChangeStatus.PENDING, "reminders": list(reminders.reminders_of(project)[:10]),
+        "open_statuses": reminders.OPEN,
     }, status=status)
 
 
@@ -216,20 +221,60 @@ class CleanupView(ResearchListPage):
         Col("状态", lambda a: a.get_status_display(), sort="status"),
         Col("结题期限", lambda a: indicators.due_on(a).isoformat(), sort="agreement__ends_on"),
         Col("是否逾期", lambda a: "逾期" if indicators.due_on(a) < timezone.localdate() else "未到期"),
+        Col("最近提醒", lambda a: reminders.label_of(a.latest_reminder) or "—"),
     )
+
+    def extra_context(self, request) -> dict:
+        context = super().extra_context(request)
+        if request.user.role == Role.COMMISSION_SCIENCE:
+            context["actions"] = (("发送结题提醒", "research:project-reminders"),)
+        return context
 
     def get_queryset(self, request, filters: dict):
         pks = [project.pk for project, _late in indicators.cleanup_projects(actor=request.user,
                                                                             on=timezone.localdate())]
         return (Application.objects.filter(pk__in=pks)  # already scoped by the selector above
-                .select_related("agreement", "institution", "pi"))
+                .select_related("agreement", "institution", "pi")
+                .annotate(latest_reminder=reminders.latest_reminder()))
 
     def row_url(self, obj) -> str:
         return reverse("research:project-detail", args=[obj.pk])
 
 
+class SendRemindersForm(StyledForm):
+    confirm = forms.BooleanField(label="确认发送以上提醒", error_messages={"required": "请勾选确认"})
+
+
+@login_required
+def reminders_send(request):
+    """The commission sends the closure reminders due today (the same job cron runs daily): a preview of
+    what would go out, then a confirmed POST."""
+    if request.user.role != Role.COMMISSION_SCIENCE:
+        raise Http404
+    form = SendRemindersForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = reminders.closure_reminders_send(actor=request.user)
+        except BusinessError as exc:
+            messages.error(request, exc.message)
+        else:
+            detail = "，".join(f"{reminders.STAGE_LABELS[k]} {v} 条" for k, v in counts.items() if v)
+            messages.success(request, f"已发送结题提醒 {sum(counts.values())} 条" + (f"：{detail}" if detail else ""))
+        return redirect("research:project-cleanup")
+    due = Counter(r.stage for r in reminders.due_reminders(today=timezone.localdate()))
+    preview = "；".join(f"{label} {due[stage]} 项" for stage, label in reminders.STAGE_LABELS.items())
+    total = sum(due.values())
+    return form_page(request, form, title="发送结题提醒", submit_label="发送",
+                     crumbs=((reverse("research:project-cleanup"), "结题清理"),),
+                     cancel_url=reverse("research:project-cleanup"),
+                     intro=f"今天应发送的结题提醒共 {total} 条（{preview}）。提醒写入项目记录，项目负责人在项目页面可见；"
+                           "每个阶段每个项目只发送一次，重复发送不会产生重复提醒。",
+                     warning="" if total else "今天没有需要发送的提醒。")
+
+
 urlpatterns = [
     path("projects/cleanup/", CleanupView.as_view(), name="project-cleanup"),
+    path("projects/cleanup/reminders/", reminders_send, name="project-reminders"),
     path("projects/<int:pk>/", project_detail, name="project-detail"),
     path("projects/<int:pk>/agreement/", agreement_issue, name="project-agreement"),
     path("projects/<int:pk>/midterm/", midterm_record, name="project-midterm"),
