@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from weijian.accounts.access import require, scoped_queryset
+from weijian.accounts.roles import Scope
+from weijian.orgs.models import Division, DivisionLevel
 from weijian.research import rules
 from weijian.research.models import (
     FUNDED,
@@ -64,7 +67,7 @@ def closure_items(actor, on: dt.date, district=None, institution=None) -> list[t
     """Funded projects as the closure rule sees them: approved on, due on (the agreement's end, or three
     years after approval while no agreement is issued), closed on, terminated."""
     rows = (_projects(actor, district, institution).filter(status__in=FUNDED, decided_at__isnull=False)
-            .select_related("agreement", "closure", "institution", "pi"))
+            .select_related("agreement", "closure", "institution__district", "pi"))
     items = []
     for project in rows:
         closure = getattr(project, "closure", None)
@@ -113,3 +116,50 @@ def integrity_cases(*, actor, year: int):
     count = scoped_queryset(actor, IntegrityCase, "list").filter(starts_on__year=year).count()
     return ResearchIndicator("research-integrity-cases", "科研失信案件数", None, count, count, None,
                              lower_is_better=True)
+
+
+# ---- drill-down ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One district's or one institution's figures, with the key to drill into it."""
+
+    key: str  # a district code, or an institution's pk
+    name: str
+    funded: int  # approved in the year
+    closed: int  # closed (or terminated) among those approved in the three years up to the day
+    approved: int  # approved in the three years up to the day (the closure rate's denominator)
+    overdue: int  # past due and neither closed nor terminated, whenever approved (as the card)
+
+    @property
+    def closure_rate(self) -> Decimal | None:
+        return (Decimal(self.closed) / Decimal(self.approved)).quantize(Decimal("0.0001")) if self.approved else None
+
+
+def breakdown(*, actor, year: int, on: dt.date, district=None) -> list[BreakdownRow]:
+    """The dashboard's drill-down: per district for a city reader, per institution inside `district`
+    (or inside a district reader's own district). Every district of the scope is listed, also with no
+    projects (a district without any is news); institutions only when they have funded projects.
+    Computed from one read of the funded projects (`closure_items`), with the same rules as the cards."""
+    require(actor, "research-application", "list")
+    by_district = district is None and actor.scope == Scope.CITY
+    if district is None and actor.scope != Scope.CITY and actor.scope != Scope.DISTRICT:
+        return []  # an institution reader: its own figures are the cards
+    groups: dict[str, dict] = {}
+    if by_district:
+        for division in scoped_queryset(actor, Division, "list").filter(level=DivisionLevel.DISTRICT).order_by("code"):
+            groups[division.code] = {"name": division.name, "items": [], "funded": 0}
+    for project, item in closure_items(actor, on, district):
+        if by_district:
+            key, name = project.institution.district_id, project.institution.district.name
+        else:
+            key, name = str(project.institution_id), project.institution.name
+        group = groups.setdefault(key, {"name": name, "items": [], "funded": 0})
+        group["items"].append(item)
+        group["funded"] += timezone.localtime(project.decided_at).year == year
+    rows = []
+    for key, group in groups.items():
+        closed, approved, _rate = rules.closure_rate(group["items"], on=on)
+        rows.append(BreakdownRow(key, group["name"], group["funded"], closed, approved,
+                                 len(rules.overdue(group["items"], on))))
+    return rows if by_district else sorted(rows, key=lambda row: (-row.overdue, -row.funded, row.name))
