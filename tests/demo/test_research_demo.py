@@ -8,10 +8,11 @@ import pytest
 from weijian.accounts.access import scoped_queryset
 from weijian.accounts.models import User
 from weijian.demo import generate_city
-from weijian.research import indicators
+from weijian.research import indicators, reminders
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, conflict
 from weijian.research.models import (
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     AssignmentStatus,
     Call,
@@ -76,3 +77,12 @@ def test_the_demo_worker_may_apply_again(city):
 
     worker = User.objects.get(username="worker_jinjiang")
     assert _overdue_as_pi(worker.worker_id, TODAY) == 0
+
+
+def test_closure_reminders_were_sent_and_the_demo_worker_has_one(city):
+    worker = User.objects.get(username="worker_jinjiang")
+    mine = ApplicationEvent.objects.filter(application__pi_id=worker.worker_id, action__startswith="remind_")
+    assert list(mine.values_list("action", flat=True)) == ["remind_90"]
+    assert ApplicationEvent.objects.filter(action="remind_overdue").exists()
+    assert not any(reminders.closure_reminders_send(actor=User.objects.get(username="commission_science"),
+                                                    today=TODAY).values())  # already sent

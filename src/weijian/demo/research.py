@@ -22,7 +22,7 @@ from django.utils import timezone
 from weijian.accounts.models import User
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
-from weijian.research import rules
+from weijian.research import reminders, rules
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, conflict
 from weijian.research.models import (
     Achievement,
@@ -85,6 +85,7 @@ def generate_research(*, actor: User, seed: int, today: dt.date | None = None) -
         _reviews(actor, rng, [a for batch in made for a in batch], experts, today)
         _integrity_and_ethics(actor, rng, made[0], people, today)
         _achievements(actor, rng, made[0], today)
+        reminders.closure_reminders_send(actor=actor, today=today)
         summary.calls, summary.experts = len(calls), len(experts)
         summary.applications = sum(len(batch) for batch in made)
         audit_record(actor=actor, action=AuditAction.CREATE, entity="research-application",
@@ -180,8 +181,9 @@ def _execution(actor, rng, call: Call, applications: list[Application], today: d
         application.score = Decimal(rng.randint(7000, 9200)) / 100
         starts = decided.date() + dt.timedelta(days=30)
         ends = starts + dt.timedelta(days=rng.choice((365, 450, 540, 730)))
-        if application.pi_id == demo_pi_id:  # the demo worker's project is on time: he may apply again
-            ends = max(ends, today + dt.timedelta(days=180))
+        if application.pi_id == demo_pi_id:
+            # On time (he may apply again), and due within 90 days: his page shows the first closure reminder.
+            ends = today + dt.timedelta(days=75)
         agreements.append(TaskAgreement(application=application, number=f"RW{application.number[2:]}",
                                         starts_on=starts, ends_on=ends, funding=application.funded_amount,
                                         milestones=["完成研究对象入组", "发表论文1篇"], issued_by=actor))
