@@ -11,6 +11,12 @@ EXPECTED_OPERATIONS = {
     "worker_list", "worker_create", "worker_detail", "worker_update", "worker_deactivate",
     "worker_reveal_id_number",
     "cme_credit_bulk", "cme_worker_transcript",
+    "research_call_list", "research_call_detail",
+    "research_application_list", "research_application_create", "research_application_detail",
+    "research_application_update", "research_application_submit", "research_application_endorse",
+    "research_application_return", "research_application_decide", "research_application_scores",
+    "research_review_list", "research_review_detail", "research_review_submit",
+    "research_indicators", "research_project_cleanup",
 }
 
 

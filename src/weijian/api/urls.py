@@ -3,10 +3,34 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from weijian.api import cme, divisions, institutions, workers
+from weijian.api import cme, divisions, institutions, research, workers
 from weijian.api.routing import route
 
 app_name = "api"
+
+research_urls = [
+    path("calls/", route(get=research.CallListApi), name="research-call-list"),
+    path("calls/<int:pk>/", route(get=research.CallDetailApi), name="research-call-detail"),
+    path("applications/", route(get=research.ApplicationListApi, post=research.ApplicationCreateApi),
+         name="research-application-list"),
+    path("applications/<int:pk>/", route(get=research.ApplicationDetailApi, patch=research.ApplicationUpdateApi),
+         name="research-application-detail"),
+    path("applications/<int:pk>/submit/", route(post=research.ApplicationSubmitApi),
+         name="research-application-submit"),
+    path("applications/<int:pk>/endorse/", route(post=research.ApplicationEndorseApi),
+         name="research-application-endorse"),
+    path("applications/<int:pk>/return/", route(post=research.ApplicationReturnApi),
+         name="research-application-return"),
+    path("applications/<int:pk>/decide/", route(post=research.ApplicationDecideApi),
+         name="research-application-decide"),
+    path("applications/<int:pk>/scores/", route(get=research.ApplicationScoresApi),
+         name="research-application-scores"),
+    path("reviews/", route(get=research.ReviewListApi), name="research-review-list"),
+    path("reviews/<int:pk>/", route(get=research.ReviewDetailApi), name="research-review-detail"),
+    path("reviews/<int:pk>/scores/", route(post=research.ReviewScoresApi), name="research-review-scores"),
+    path("indicators/", route(get=research.IndicatorsApi), name="research-indicators"),
+    path("projects/cleanup/", route(get=research.ProjectCleanupApi), name="research-project-cleanup"),
+]
 
 v1 = [
     path("divisions/", route(get=divisions.DivisionListApi), name="division-list"),
@@ -25,6 +49,7 @@ v1 = [
          name="worker-reveal-id-number"),
     path("cme/credits/bulk/", route(post=cme.CreditBulkApi), name="cme-credit-bulk"),
     path("cme/workers/<int:pk>/transcript/", route(get=cme.WorkerTranscriptApi), name="cme-worker-transcript"),
+    path("research/", include(research_urls)),
 ]
 
 urlpatterns = [
