@@ -132,7 +132,8 @@ MATRIX = {
     ("application", "decide"): cells(403, commission_science=200, commission_info=(400, "status_invalid"),
                                      district_a=(400, "status_invalid"), institution_a1=(400, "status_invalid"),
                                      worker_a1=(400, "status_invalid"), **OUT_OF_SCOPE),
-    ("application", "scores"): cells(403, commission_science=200, worker_a1=200, expert=(400, "scores_sealed"),
+    ("application", "scores"): cells(403, commission_science=200, worker_a1=(400, "scores_not_yet"),
+                                     expert=(400, "scores_sealed"),
                                      commission_info=(400, "not_your_review"), district_a=(400, "not_your_review"),
                                      institution_a1=(400, "not_your_review"), **OUT_OF_SCOPE),
     ("review", "list"): cells(403, expert={"rev_1a", "rev_1b"}),
@@ -144,7 +145,7 @@ MATRIX = {
                                district_a=set(), institution_a1=set(), worker_a1=set()),
 }
 WRITES = {"create", "update", "submit", "endorse", "return", "decide"} | {("review", "submit")}
-DENIED_CODES = {"not_the_pi", "status_invalid", "scores_sealed", "not_your_review"}  # the service audits these
+DENIED_CODES = {"not_the_pi", "status_invalid", "scores_sealed", "scores_not_yet", "not_your_review"}  # the service audits these
 ERROR_CODES = {403: "permission_denied", 404: "not_found"}
 
 
@@ -358,6 +359,8 @@ def test_the_expert_scores_his_assignment_once(rw, api):
 
 def test_the_pi_sees_scores_and_history_without_reviewer_identities(rw, api):
     client = api("worker_a1")
+    assert_error(client.get(f"{URL}/applications/{rw.a_review.pk}/scores/"), 400, "scores_not_yet")
+    services.application_decide(actor=rw.science, application=rw.a_review, approve=False, comment="创新性不足")
     detail = client.get(f"{URL}/applications/{rw.a_review.pk}/")
     scores = client.get(f"{URL}/applications/{rw.a_review.pk}/scores/")
     assert detail.status_code == 200 and scores.status_code == 200, (detail.content, scores.content)
@@ -472,7 +475,7 @@ def test_the_cleanup_list_shows_projects_not_yet_closed(rw, api):
     response = api("district_b").get(f"{URL}/projects/cleanup/")
     assert response.status_code == 200, response.content
     [row] = response.json()["results"]
-    decided = rw.b_app.decided_at.date()  # as indicators.due_on reads it
+    decided = timezone.localtime(rw.b_app.decided_at).date()  # the decision's day in the city
     assert (row["id"], row["number"], row["pi_name"], row["status"], row["overdue"]) == (
         rw.b_app.pk, rw.b_app.number, "王药师", "approved", False)
     assert row["due_on"] == rules.same_day_years_earlier(decided, -3).isoformat()

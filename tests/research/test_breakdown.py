@@ -4,6 +4,7 @@ district, in a hand-computed world; the page, its scope and its export."""
 import datetime as dt
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -96,3 +97,12 @@ def test_the_dashboard_page_drills_down_and_exports(world, science, projects, cl
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert table[0][0] == "区（市）县" and len(table) == 3
     assert {row[0] for row in table[1:]} == {"锦江区", "青羊区"}
+
+
+def test_the_decision_day_is_the_city_s_day_not_utc(world, science):
+    project = funded(world, science)
+    early_morning = dt.datetime(2026, 4, 10, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # 2026-04-09 23:00 UTC
+    Application.objects.filter(pk=project.pk).update(decided_at=early_morning)
+    project = Application.objects.get(pk=project.pk)
+    assert indicators.decided_on(project) == dt.date(2026, 4, 10)
+    assert indicators.due_on(project) == dt.date(2029, 4, 10)  # no agreement yet: three years after

@@ -178,6 +178,11 @@ def test_scores_are_sealed_from_other_experts_until_the_deadline_and_anonymous_t
     after = services.review_scores(actor=first.user, application=application, today=dt.date(2026, 5, 21))
     assert sorted(row["total"] for row in after) == [Decimal("76.50"), Decimal("78.50")]
     assert all(row["expert"] is None for row in after)
+    with pytest.raises(BusinessError) as exc:  # the PI reads the panel's opinion with the decision
+        services.review_scores(actor=pi, application=application, today=TODAY)
+    assert exc.value.code == E.SCORES_NOT_YET and denied(pi)
+    services.application_decide(actor=world.user("commission_science"), application=application, approve=False,
+                                comment="创新性不足", today=TODAY)
     for_pi = services.review_scores(actor=pi, application=application, today=TODAY)
     assert [row["expert"] for row in for_pi] == [None, None]
     for_commission = services.review_scores(actor=world.user("commission_science"), application=application)

@@ -60,7 +60,13 @@ DEFAULT_TERM_YEARS = 3  # a funded project without a task agreement yet is due t
 def due_on(project: Application) -> dt.date:
     """When a funded project is due for closure: its agreement's end, else three years after approval."""
     agreement = getattr(project, "agreement", None)
-    return agreement.ends_on if agreement else rules.same_day_years_earlier(project.decided_at.date(), -DEFAULT_TERM_YEARS)
+    return agreement.ends_on if agreement else rules.same_day_years_earlier(decided_on(project), -DEFAULT_TERM_YEARS)
+
+
+def decided_on(project: Application) -> dt.date:
+    """The day of the decision in the city's time zone (a decision at 07:00 Shanghai time is that day,
+    not the day before in UTC)."""
+    return timezone.localtime(project.decided_at).date()
 
 
 def closure_items(actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, rules.ClosureItem]]:
@@ -71,7 +77,7 @@ def closure_items(actor, on: dt.date, district=None, institution=None) -> list[t
     items = []
     for project in rows:
         closure = getattr(project, "closure", None)
-        items.append((project, rules.ClosureItem(project.decided_at.date(), due_on(project),
+        items.append((project, rules.ClosureItem(decided_on(project), due_on(project),
                                                  closure.closed_on if closure else None,
                                                  project.status == ApplicationStatus.TERMINATED)))
     return items
@@ -156,7 +162,7 @@ def breakdown(*, actor, year: int, on: dt.date, district=None) -> list[Breakdown
             key, name = str(project.institution_id), project.institution.name
         group = groups.setdefault(key, {"name": name, "items": [], "funded": 0})
         group["items"].append(item)
-        group["funded"] += timezone.localtime(project.decided_at).year == year
+        group["funded"] += decided_on(project).year == year
     rows = []
     for key, group in groups.items():
         closed, approved, _rate = rules.closure_rate(group["items"], on=on)

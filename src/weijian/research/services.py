@@ -43,6 +43,8 @@ from weijian.research.models import (
 )
 from weijian.workforce.models import Worker, WorkerStatus
 
+DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.EXECUTING,
+           ApplicationStatus.CLOSED, ApplicationStatus.TERMINATED)
 APPLICATION_FIELDS = ("title", "specialty", "summary", "plan", "expected_outputs", "budget_total",
                       "human_subjects", "human_genetic_resources", "pathogens", "hgr_reference",
                       "biosafety_reference")
@@ -408,7 +410,8 @@ def review_submit(*, actor, assignment: ReviewAssignment, scores: dict, comment:
 
 def review_scores(*, actor, application: Application, today: dt.date | None = None) -> list[dict]:
     """The scores of an application. The commission sees who gave which; an expert sees the others' only
-    after every due date has passed; the PI sees the scores but never the reviewers' names."""
+    after every due date has passed; the PI sees the scores once the commission has decided, and never
+    the reviewers' names."""
     today = today or timezone.localdate()
     assignments = list(application.assignments.select_related("expert").order_by("id"))
     submitted = [a for a in assignments if a.status == AssignmentStatus.SUBMITTED]
@@ -422,6 +425,8 @@ def review_scores(*, actor, application: Application, today: dt.date | None = No
             _refuse(actor, E.SCORES_SEALED, entity="research-review", obj=application)
         return [{"expert": None, "total": a.total, "comment": a.comment} for a in submitted]
     if actor.role == Role.HEALTH_WORKER and actor.worker_id == application.pi_id:
+        if application.status not in DECIDED:  # the panel's opinion reaches the PI with the decision
+            _refuse(actor, E.SCORES_NOT_YET, entity="research-review", obj=application)
         return [{"expert": None, "total": a.total, "comment": a.comment} for a in submitted]
     _refuse(actor, E.NOT_YOUR_REVIEW, entity="research-review", obj=application)
     return []

@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Weijian API",
-    "DESCRIPTION": "卫健平台 REST API：行政区划、医疗卫生机构、卫生人员。",
+    "DESCRIPTION": "卫健平台 REST API：行政区划、医疗卫生机构、卫生人员、继续医学教育、科研项目。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
