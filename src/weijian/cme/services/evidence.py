@@ -15,24 +15,9 @@ from weijian.cme.models import CreditEvidence, CreditRecord, Verification
 from weijian.cme.services._common import _audit
 from weijian.core.crypto import decrypt_bytes, encrypt_bytes
 from weijian.core.errors import BusinessError
+from weijian.core.files import FileEmpty, FileTooLarge, read_limited, sniff
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-
-# Magic bytes → (content type, extension). The file name and the browser's claimed type are ignored.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-
-
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of an accepted file, by its first bytes; None for anything else."""
-    for magic, content_type, extension in SIGNATURES:
-        if data.startswith(magic):
-            return content_type, extension
-    return None
-
 
 def _may_upload(actor, record: CreditRecord) -> bool:
     """The worker himself, or a user of his institution."""
@@ -42,19 +27,12 @@ def _may_upload(actor, record: CreditRecord) -> bool:
 
 
 def _read(uploaded_file) -> bytes:
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > MAX_EVIDENCE_BYTES:
-        raise BusinessError(E.EVIDENCE_TOO_LARGE, field="file")
-    chunks, total = [], 0
-    for chunk in uploaded_file.chunks() if hasattr(uploaded_file, "chunks") else [uploaded_file.read()]:
-        total += len(chunk)
-        if total > MAX_EVIDENCE_BYTES:
-            raise BusinessError(E.EVIDENCE_TOO_LARGE, field="file")
-        chunks.append(chunk)
-    data = b"".join(chunks)
-    if not data:
-        raise BusinessError(E.EVIDENCE_EMPTY, field="file")
-    return data
+    try:
+        return read_limited(uploaded_file, MAX_EVIDENCE_BYTES)
+    except FileTooLarge:
+        raise BusinessError(E.EVIDENCE_TOO_LARGE, field="file") from None
+    except FileEmpty:
+        raise BusinessError(E.EVIDENCE_EMPTY, field="file") from None
 
 
 @transaction.atomic
