@@ -80,3 +80,27 @@ def test_the_library_is_searched_by_words_and_institution_type(world):
     assert [(t.name, t.adopters, t.trained) for t in found] == [("高血压社区规范化管理技术", 1, 8)]
     assert [t.name for t in svc.technology_search(actor=worker, institution_type="村卫生室")] == ["中医针灸治疗颈椎病"]
     assert list(svc.technology_search(actor=worker, text="不存在的技术")) == []
+
+
+def test_an_award_result_is_recorded_once_by_the_commission_with_its_grade(world, achievement):
+    from weijian.audit.models import AuditEvent
+
+    science = world.user("commission_science")
+    award = svc.award_record(actor=science, achievement=achievement, name="省医学科技奖", level="provincial", year=2026)
+    with pytest.raises(PermissionDenied):
+        svc.award_result_record(actor=world.user("institution_a1"), award=award, status="won", grade="一等奖")
+    with pytest.raises(BusinessError) as exc:
+        svc.award_result_record(actor=science, award=award, status="won", grade=" ")
+    assert (exc.value.message, exc.value.field) == ("获奖时请填写奖励等级", "grade")
+    with pytest.raises(BusinessError):
+        svc.award_result_record(actor=science, award=award, status="nominated")
+    svc.award_result_record(actor=science, award=award, status="won", grade="一等奖")
+    award.refresh_from_db()
+    assert (award.status, award.grade) == ("won", "一等奖")
+    row = AuditEvent.objects.get(entity="research-achievement", action="update", entity_id=str(award.pk))
+    assert (row.before, row.after) == ({"status": "nominated", "grade": ""}, {"status": "won", "grade": "一等奖"})
+    with pytest.raises(BusinessError) as exc:
+        svc.award_result_record(actor=science, award=award, status="not_won")
+    assert exc.value.message == "该奖项的评审结果已登记"
+    assert svc.achievement_counts(actor=science, year=2026) == {"awards_provincial": 1, "transferred": 0,
+                                                                "promoted": 0}

@@ -553,13 +553,19 @@ def test_the_section_entry_and_its_tabs(world, client_for):
     response = client.get(reverse("research:application-list"))
     assert [item for item in response.context["nav_items"] if str(item["label"]) == "科研项目"][0]["active"]
     assert _tabs(response) == [("概览", False), ("申报通知", False), ("申报书", True), ("评审任务", False),
-                               ("结题清理", False), ("专家库", False), ("科研诚信", False)]
+                               ("结题清理", False), ("成果与适宜技术", False), ("专家库", False), ("科研诚信", False),
+                               ("伦理审查", False)]
     worker = client_for(world.user("worker_a1"))
-    assert [label for label, _active in _tabs(worker.get(reverse("research:call-list")))] == ["申报通知", "申报书"]
+    assert [label for label, _active in _tabs(worker.get(reverse("research:call-list")))] == [
+        "申报通知", "申报书", "成果与适宜技术"]
     expert = client_for(world.user("expert"))
     assert expert.get("/research/").url == reverse("research:my-reviews")
     response = expert.get(reverse("research:my-reviews"))
     assert _tabs(response) == []  # one tab only: none shown
     assert [item["active"] for item in response.context["nav_items"] if str(item["label"]) == "我的评审"] == [True]
     assert client_for(world.user("system_admin")).get("/research/").status_code == 403
+    ethics = client_for(world.user("ethics"))
+    assert ethics.get("/research/").url == reverse("research:ethics-list")
+    assert [label for label, _active in _tabs(ethics.get(reverse("research:ethics-list")))] == [
+        "伦理审查", "审查会议", "伦理委员会"]
 

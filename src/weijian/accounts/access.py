@@ -177,10 +177,36 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "assign": {R.COMMISSION_SCIENCE},
         "score": {R.EXPERT},
     },
+    # Ethics approvals (批件) in force; the PI sees his own.
     "research-ethics": {
+        "list": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "view": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "create": {R.ETHICS},
+    },
+    # Ethics committees (伦理委员会): the commission or the institution sets one up; its members and the
+    # institution keep its membership. A committee's logins (role ETHICS) act only for their committees.
+    "research-ethics-committee": {
+        "list": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "view": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "create": {R.COMMISSION_SCIENCE, R.INSTITUTION},
+        "update": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
+        "export": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
+    },
+    # Submissions to a committee: the PI submits; the committee accepts, reviews and decides; the
+    # commission and the institution read.
+    "research-ethics-submission": {
+        "list": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "view": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS, R.HEALTH_WORKER},
+        "submit": {R.HEALTH_WORKER},
+        "review": {R.ETHICS},
+        "export": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
+    },
+    "research-ethics-meeting": {
         "list": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
         "view": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
         "create": {R.ETHICS},
+        "update": {R.ETHICS},
+        "export": {R.COMMISSION_SCIENCE, R.INSTITUTION, R.ETHICS},
     },
     "research-integrity": {
         "list": {R.COMMISSION_SCIENCE},
@@ -195,6 +221,7 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "view": BUSINESS_READERS | {R.HEALTH_WORKER},
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION},
         "appraise": {R.COMMISSION_SCIENCE},
+        "export": BUSINESS_READERS,
     },
 }
 
@@ -208,6 +235,13 @@ _by_worker = {
     Scope.INSTITUTION: lambda a: Q(worker__institution_id=a.institution_id),
     Scope.SELF: lambda a: Q(worker_id=a.worker_id),
 }
+
+def _ethics_committees(user_id):
+    """The committees a login is an active member of (a subquery of committee ids): where an ethics
+    committee's account may look and act."""
+    member = apps.get_model("research", "EthicsMember")
+    return member.objects.filter(user_id=user_id, is_active=True).values("committee_id")
+
 
 def _on_team(worker_id) -> Exists:
     """EXISTS (a team row of this worker for the application): no join, so no duplicate rows."""
@@ -304,7 +338,37 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     "research.ethicsapproval": {
         Scope.CITY: lambda a: Q(),
         Scope.INSTITUTION: lambda a: Q(application__institution_id=a.institution_id),
-        Scope.NONE: lambda a: Q(recorded_by_id=a.pk),  # an ethics committee: what it recorded
+        Scope.SELF: lambda a: Q(application__pi_id=a.worker_id),
+        # an ethics committee: what it recorded, and what its decisions granted
+        Scope.NONE: lambda a: Q(recorded_by_id=a.pk) | Q(submission__committee_id__in=_ethics_committees(a.pk)),
+    },
+    # Committees and their members are public to the city's researchers (they choose where to submit);
+    # an institution sees its own; an ethics committee's account only the committees it sits on.
+    "research.ethicscommittee": {
+        Scope.CITY: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(is_active=True),
+        Scope.NONE: lambda a: Q(pk__in=_ethics_committees(a.pk)),
+    },
+    "research.ethicsmember": {
+        Scope.CITY: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(committee__institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(committee__is_active=True, is_active=True),
+        Scope.NONE: lambda a: Q(committee_id__in=_ethics_committees(a.pk)),
+    },
+    # A submission is read by the institution of the application and the committee's institution, by the
+    # PI, and by the committee it was made to.
+    "research.ethicssubmission": {
+        Scope.CITY: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(application__institution_id=a.institution_id)
+        | Q(committee__institution_id=a.institution_id),
+        Scope.SELF: lambda a: Q(application__pi_id=a.worker_id),
+        Scope.NONE: lambda a: Q(committee_id__in=_ethics_committees(a.pk)),
+    },
+    "research.ethicsmeeting": {
+        Scope.CITY: lambda a: Q(),
+        Scope.INSTITUTION: lambda a: Q(committee__institution_id=a.institution_id),
+        Scope.NONE: lambda a: Q(committee_id__in=_ethics_committees(a.pk)),
     },
     "research.integritycase": {Scope.CITY: lambda a: Q()},
     "research.achievement": {
@@ -345,6 +409,14 @@ MODEL_ENTITY = {
     "research.expertconflict": "research-expert",
     "research.reviewassignment": "research-review",
     "research.ethicsapproval": "research-ethics",
+    # The main model of an entity last: the audit pages name an entity's fields after it.
+    "research.ethicsmember": "research-ethics-committee",
+    "research.ethicscommittee": "research-ethics-committee",
+    "research.ethicsrecusal": "research-ethics-submission",
+    "research.ethicsvote": "research-ethics-submission",
+    "research.ethicssubmission": "research-ethics-submission",
+    "research.ethicsmeetingattendance": "research-ethics-meeting",
+    "research.ethicsmeeting": "research-ethics-meeting",
     "research.integritycase": "research-integrity",
     "research.achievement": "research-achievement",
     "research.award": "research-achievement",

@@ -20,6 +20,7 @@ from weijian.demo.city import CITY, DEMO_DISTRICT, DISTRICTS, PROVINCE
 from weijian.demo.cme import generate_cme
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, plan_institutions
 from weijian.demo.research import generate_research
+from weijian.demo.research_ethics import generate_ethics
 from weijian.demo.users import DEMO_PASSWORD, DEMO_USERS
 from weijian.demo.workers import DEFAULT_WORKERS, WorkerRow, generate_workers
 from weijian.orgs import services as org_services
@@ -162,6 +163,8 @@ def generate_city(
                 f"CME projects, attendance, credits ({summary.timings['cme']}s)")
         t = time.monotonic()
         research = generate_research(actor=User.objects.get(username="commission_science"), seed=seed, today=today)
+        if not research.skipped:
+            generate_ethics(actor=User.objects.get(username="commission_science"), seed=seed, today=today)
         lap("research", t)
         if not research.skipped:
             say(f"科研项目：{research.calls} 个申报通知、{research.applications} 份申报书、{research.experts} 名专家 / "

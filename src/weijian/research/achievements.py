@@ -8,10 +8,10 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
 
-from weijian.accounts.access import institution_in_scope, require, scoped_queryset
+from weijian.accounts.access import access_object, institution_in_scope, require, scoped_queryset
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
-from weijian.core.errors import BusinessError
+from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.research.errors import ResearchErrorCode as E
 from weijian.research.models import (
     Achievement,
@@ -25,6 +25,8 @@ from weijian.research.models import (
 from weijian.research.services import _money
 
 ENTITY = "research-achievement"
+# What the library's "applicable institutions" are chosen from (stored as these labels, as the demo does).
+TECH_LEVELS = ("社区卫生服务中心", "乡镇卫生院", "村卫生室", "民营诊所", "综合医院", "中医医院", "专科医院", "妇幼保健院")
 
 
 def _audit(actor, action, obj, summary: str) -> None:
@@ -73,6 +75,25 @@ def award_record(*, actor, achievement: Achievement, name: str, level: str, year
 
 
 @transaction.atomic
+def award_result_record(*, actor, award: Award, status: str, grade: str = "") -> Award:
+    """The result of a nomination: won (with its grade: 一等奖, 二等奖 …) or not won; recorded once."""
+    require(actor, ENTITY, "appraise")
+    if award.status != AwardStatus.NOMINATED:
+        raise BusinessError(E.STATUS_INVALID, "该奖项的评审结果已登记", field="status")
+    if status not in (AwardStatus.WON, AwardStatus.NOT_WON):
+        raise BusinessError(E.CALL_INVALID, "请选择评审结果：获奖或未获奖", field="status")
+    if status == AwardStatus.WON and not grade.strip():
+        raise BusinessError(E.CALL_INVALID, "获奖时请填写奖励等级", field="grade")
+    before = {"status": award.status, "grade": award.grade}
+    award.status, award.grade = status, grade.strip() if status == AwardStatus.WON else ""
+    award.save(update_fields=["status", "grade", "updated_at"])
+    audit_record(actor=actor, action=AuditAction.UPDATE, entity=ENTITY, entity_id=award.pk,
+                 summary=f"科技奖励结果：{award.name}（{award.get_level_display()}），{award.get_status_display()}"
+                         f"{award.grade}", before=before, after={"status": award.status, "grade": award.grade})
+    return award
+
+
+@transaction.atomic
 def transfer_record(*, actor, achievement: Achievement, contract_number: str, partner: str, amount,
                     signed_on: dt.date) -> TechTransfer:
     require(actor, ENTITY, "create")
@@ -112,6 +133,48 @@ def promotion_record(*, actor, technology: AppropriateTech, institution, adopted
     _audit(actor, AuditAction.CREATE, promotion, f"适宜技术推广：{technology.name} @ {institution.name}，"
                                                 f"培训 {people_trained} 人")
     return promotion
+
+
+# ---- reads ---------------------------------------------------------------------------------------------
+
+def achievement_list(*, actor, year: int | None = None, institution=None, verdict: str = "", q: str = "",
+                     action: str = "list") -> QuerySet:
+    """Achievements in scope (an institution its own, a district its district's, a health worker those he
+    leads, the commission all), with the awards won and the transfers of each. `year` is the year of
+    registration; `verdict` "pending" means not appraised yet."""
+    qs = (scoped_queryset(actor, Achievement, action).select_related("institution", "lead")
+          .annotate(awards_won=Count("awards", filter=Q(awards__status=AwardStatus.WON), distinct=True),
+                    transfer_count=Count("transfers", distinct=True)))
+    if year:
+        qs = qs.filter(created_at__year=year)
+    if institution:
+        qs = qs.filter(institution_id=getattr(institution, "pk", institution))
+    if verdict:
+        qs = qs.filter(verdict="" if verdict == "pending" else verdict)
+    if q:
+        qs = qs.filter(title__contains=q)
+    return qs
+
+
+def achievement_get(*, actor, pk, action: str = "view") -> Achievement:
+    """One achievement in scope for `action`, or NotFoundOrForbidden (missing and out of scope alike)."""
+    return access_object(actor, Achievement, pk, action)
+
+
+def technology_get(*, actor, pk) -> AppropriateTech:
+    """A published entry of the library, readable by everyone who may search it."""
+    require(actor, ENTITY, "view")
+    try:
+        return (AppropriateTech.objects.filter(is_published=True).select_related("achievement")
+                .annotate(adopters=Count("promotions"), trained=Sum("promotions__people_trained")).get(pk=pk))
+    except (AppropriateTech.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden from None
+
+
+def technology_promotions(*, actor, technology: AppropriateTech) -> QuerySet:
+    """Who adopted a technology and how many they trained (the library's own figures, public to its readers)."""
+    require(actor, ENTITY, "view")
+    return technology.promotions.select_related("institution").order_by("-adopted_on", "id")
 
 
 def technology_search(*, actor, text: str = "", institution_type: str = "") -> QuerySet:

@@ -1,12 +1,13 @@
-"""The research documents as PDF: the task agreement (任务书) of a funded project and the closure
-certificate (结题证书). Built offline with reportlab's built-in CID font STSong-Light (no font file
+"""The research documents as PDF: the task agreement (任务书) of a funded project, the closure
+certificate (结题证书) and an ethics committee's decision letter (伦理审查批件 / 审查意见通知书). Built offline with reportlab's built-in CID font STSong-Light (no font file
 shipped; the reader's PDF viewer supplies the glyphs), like the CME certificate."""
 
 import io
 
 from django.utils import timezone
 
-from weijian.research.models import Application, ClosureVerdict
+from weijian.research.ethics_selectors import agenda_item, submission_approvals
+from weijian.research.models import Application, ClosureVerdict, EthicsDecision, EthicsSubmissionStatus
 
 FONT = "STSong-Light"
 
@@ -97,3 +98,47 @@ def closure_certificate_pdf(project: Application) -> bytes:
         return items
 
     return _build(f"{project.number} 结题证书", story)
+
+
+def ethics_letter_pdf(submission) -> bytes:
+    """The decision letter of an ethics submission: 伦理审查批件 when it grants an approval, 伦理审查意见通知书
+    otherwise. ValueError until the committee has decided."""
+    from reportlab.platypus import Paragraph, Spacer
+
+    if submission.status != EthicsSubmissionStatus.DECIDED or not submission.letter_number:
+        raise ValueError("该伦理审查申请尚未作出决定")
+    title, text = _styles()
+    project, committee, meeting = submission.application, submission.committee, submission.meeting
+    approval = submission_approvals(submission).first()
+    heading = "伦理审查批件" if approval is not None else "伦理审查意见通知书"
+    rows = [["编号", submission.letter_number], ["项目名称", Paragraph(project.title, text)],
+            ["申报编号", project.number], ["项目负责人", project.pi.name], ["承担单位", project.institution.name],
+            ["审查类别", submission.get_kind_display()], ["审查方式", submission.get_review_type_display()]]
+    if meeting is not None:
+        item = agenda_item(submission)
+        names = "、".join(m.name for m in item.voters)
+        rows += [["会议日期", f"{meeting.held_on:%Y-%m-%d} {meeting.location}"],
+                 ["到会委员", Paragraph(f"{names}（{item.quorum.present} 人，回避 {len(item.recused)} 人）", text)],
+                 ["表决结果", "，".join(f"{_decision_label(c)} {n} 票" for c, n in item.tally.items())]]
+    rows.append(["审查决定", submission.get_decision_display()])
+    if approval is not None:
+        rows.append(["批件有效期", f"{approval.valid_from} 至 {approval.valid_until}"])
+
+    def story(mm):
+        items = [Paragraph(committee.name, text), Paragraph(heading, title), Spacer(1, 6 * mm),
+                 _table(rows, [32 * mm, 138 * mm]), Spacer(1, 5 * mm), Paragraph("审查意见：", text),
+                 Paragraph(submission.opinion or "无", text), Spacer(1, 10 * mm)]
+        if approval is not None:
+            items.append(Paragraph("请按批准的方案开展研究；方案修改、严重不良事件和违背方案须及时报告本委员会，"
+                                   "并在批件有效期届满前提交跟踪审查。", text))
+        items += [Spacer(1, 6 * mm),
+                  Paragraph(f"{committee.name}（备案号：{committee.filing_number or '—'}）　　"
+                            f"{submission.decided_on:%Y-%m-%d}", text),
+                  Paragraph("本文书由卫健平台根据伦理委员会的审查决定生成。", text)]
+        return items
+
+    return _build(f"{submission.letter_number} {heading}", story)
+
+
+def _decision_label(value: str) -> str:
+    return dict(EthicsDecision.choices).get(value, value)

@@ -28,7 +28,7 @@ class ResearchErrorCode(ErrorCode):
     AMOUNT_INVALID = "amount_invalid", "资助金额应为不超过资助上限的非负数"
     DATES_INVALID = "dates_invalid", "结束日期不能早于开始日期"
     # Ethics committees (伦理审查, ethics.py)
-    ETHICS_NOT_NEEDED = "ethics_not_needed", "该项目未申报涉及人体研究，无需提交伦理审查"
+    ETHICS_NOT_NEEDED = "ethics_not_needed", "该项目未申报涉及人体研究或人类遗传资源，无需提交伦理审查"
     ETHICS_PI_ONLY = "ethics_pi_only", "只有项目负责人本人可以提交或撤回伦理审查申请"
     ETHICS_SECRETARY_ONLY = "ethics_secretary_only", "只有本伦理委员会的委员（伦理委员会账号）可以办理此事项"
     ETHICS_COMMITTEE_INVALID = "ethics_committee_invalid", "伦理委员会不存在、已停止受理或信息不完整"

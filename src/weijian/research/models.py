@@ -1,5 +1,6 @@
 """Research project data: calls, applications with their team and history, the expert pool, review
-assignments and scores, ethics approvals and integrity sanctions.
+assignments and scores, ethics committees with their submissions, meetings and approvals, and integrity
+sanctions.
 
 The rules that judge them (eligibility, sanctions, scores, closure) are pure functions in rules.py;
 expert assignment is assignment.py. Labels are plain Chinese until the research pages add them to the
@@ -14,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from weijian.core.models import TimeStampedModel
-from weijian.workforce.models import TitleLevel
+from weijian.workforce.models import Sex, TitleLevel
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -234,10 +235,15 @@ class EthicsDecision(models.TextChoices):
     APPROVED = "approved", "同意"
     APPROVED_WITH_CHANGES = "approved_with_changes", "修改后同意"
     REJECTED = "rejected", "不同意"
+    # After a serious adverse event, a deviation or a continuing review (ethics_rules.ALLOWED_DECISIONS).
+    SUSPENDED = "suspended", "暂停已批准的研究"
+    TERMINATED = "terminated", "终止已批准的研究"
 
 
 class EthicsApproval(TimeStampedModel):
-    """An ethics committee's decision on an application (the full review workflow comes later)."""
+    """An approval in force for an application (伦理审查批件), the row the approval gate of
+    `services.application_decide` reads. Written by an ethics committee's decision (`ethics.py`, then
+    `submission` says which) or recorded from paper (`services.ethics_approval_record`)."""
 
     application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
                                     related_name="ethics_approvals")
@@ -248,10 +254,15 @@ class EthicsApproval(TimeStampedModel):
     valid_until = models.DateField("有效期至")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
                                     related_name="+")
+    submission = models.ForeignKey("EthicsSubmission", verbose_name="伦理审查申请", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="approvals")
 
     class Meta:
         ordering = ["-valid_from", "id"]
         verbose_name = "伦理审查批件"
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class SanctionKind(models.TextChoices):
@@ -535,3 +546,209 @@ class Promotion(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.technology_id} @ {self.institution_id}"
+
+
+# ---- ethics committees (伦理审查委员会) and their review workflow --------------------------------------------
+# The rules (quorum, majority, expedited review, what a decision does to the approval) are pure functions
+# in ethics_rules.py; the steps are ethics.py.
+
+class EthicsCommittee(TimeStampedModel):
+    """An institution's ethics committee, filed with the health authority (备案)."""
+
+    institution = models.ForeignKey("orgs.Institution", verbose_name="所属机构", on_delete=models.PROTECT,
+                                    related_name="ethics_committees")
+    name = models.CharField("名称", max_length=200)
+    filing_number = models.CharField("备案号", max_length=64, blank=True)
+    is_active = models.BooleanField("受理审查", default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "伦理委员会"
+        constraints = [models.UniqueConstraint(fields=["institution", "name"], name="research_ethics_committee_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EthicsMemberRole(models.TextChoices):
+    CHAIR = "chair", "主任委员"
+    VICE_CHAIR = "vice_chair", "副主任委员"
+    MEMBER = "member", "委员"
+    SECRETARY = "secretary", "秘书"  # runs the office; does not vote and does not count for the quorum
+
+
+class EthicsMember(TimeStampedModel):
+    """A member of a committee. `user` is the member's login (the secretary's, who acts for the committee);
+    `worker` links a member who is a health worker of the city, so that a member who leads or is on the
+    team of an application is recused from it automatically."""
+
+    committee = models.ForeignKey(EthicsCommittee, verbose_name="伦理委员会", on_delete=models.CASCADE,
+                                  related_name="members")
+    name = models.CharField("姓名", max_length=64)
+    role = models.CharField("职务", max_length=16, choices=EthicsMemberRole.choices, default=EthicsMemberRole.MEMBER)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="ethics_memberships")
+    worker = models.ForeignKey("workforce.Worker", verbose_name="对应卫生人员", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    expertise = models.CharField("专业领域", max_length=64, blank=True)
+    is_lay = models.BooleanField("非医药专业委员（伦理、法律、社会学等）", default=False)
+    is_external = models.BooleanField("外单位委员", default=False)
+    gender = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
+    is_active = models.BooleanField("在任", default=True)
+
+    class Meta:
+        ordering = ["committee_id", "role", "name", "id"]
+        verbose_name = "伦理委员会委员"
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "user"], condition=Q(user__isnull=False),
+                                    name="research_ethics_member_user_once"),
+            models.UniqueConstraint(fields=["committee", "worker"], condition=Q(worker__isnull=False),
+                                    name="research_ethics_member_worker_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()}）"
+
+    @property
+    def votes(self) -> bool:
+        return self.role != EthicsMemberRole.SECRETARY
+
+
+class EthicsSubmissionKind(models.TextChoices):
+    INITIAL = "initial", "初始审查"
+    AMENDMENT = "amendment", "修正案审查"
+    CONTINUING = "continuing", "跟踪审查/年度报告"
+    SAE = "sae", "严重不良事件报告"
+    DEVIATION = "deviation", "违背方案报告"
+    CLOSURE = "closure", "结题审查"
+
+
+class EthicsReviewType(models.TextChoices):
+    EXPEDITED = "expedited", "快速审查"
+    MEETING = "meeting", "会议审查"
+
+
+class EthicsSubmissionStatus(models.TextChoices):
+    SUBMITTED = "submitted", "已提交待受理"
+    ACCEPTED = "accepted", "已受理"
+    IN_MEETING = "in_meeting", "已列入会议"
+    DECIDED = "decided", "已作出决定"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+# Still with the committee: not decided, not withdrawn.
+ETHICS_OPEN = (EthicsSubmissionStatus.SUBMITTED, EthicsSubmissionStatus.ACCEPTED, EthicsSubmissionStatus.IN_MEETING)
+
+
+class EthicsMeetingStatus(models.TextChoices):
+    PLANNED = "planned", "待召开"
+    HELD = "held", "已召开"
+
+
+class EthicsMeeting(TimeStampedModel):
+    """A review meeting (审查会议): who attended is EthicsMeetingAttendance; its agenda is the submissions
+    whose `meeting` it is."""
+
+    committee = models.ForeignKey(EthicsCommittee, verbose_name="伦理委员会", on_delete=models.PROTECT,
+                                  related_name="meetings")
+    held_on = models.DateField("会议日期")
+    location = models.CharField("地点", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=16, choices=EthicsMeetingStatus.choices,
+                              default=EthicsMeetingStatus.PLANNED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="安排人", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-held_on", "id"]
+        verbose_name = "伦理审查会议"
+
+    def __str__(self) -> str:
+        return f"{self.committee} {self.held_on:%Y-%m-%d}"
+
+
+class EthicsMeetingAttendance(models.Model):
+    meeting = models.ForeignKey(EthicsMeeting, verbose_name="会议", on_delete=models.CASCADE,
+                                related_name="attendance")
+    member = models.ForeignKey(EthicsMember, verbose_name="委员", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "到会记录"
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="research_ethics_attend_once")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} / {self.member_id}"
+
+
+class EthicsSubmission(TimeStampedModel):
+    """A submission to an ethics committee about a research application, from the PI's submission to the
+    committee's decision and its letter (审查批件 / 审查意见通知书, numbered `letter_number`)."""
+
+    committee = models.ForeignKey(EthicsCommittee, verbose_name="伦理委员会", on_delete=models.PROTECT,
+                                  related_name="submissions")
+    application = models.ForeignKey(Application, verbose_name="项目", on_delete=models.PROTECT,
+                                    related_name="ethics_submissions")
+    kind = models.CharField("审查类别", max_length=16, choices=EthicsSubmissionKind.choices)
+    content = models.TextField("送审材料说明", blank=True)
+    status = models.CharField("状态", max_length=16, choices=EthicsSubmissionStatus.choices,
+                              default=EthicsSubmissionStatus.SUBMITTED)
+    review_type = models.CharField("审查方式", max_length=16, choices=EthicsReviewType.choices, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField("提交时间")
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    meeting = models.ForeignKey(EthicsMeeting, verbose_name="审查会议", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="agenda")
+    decision = models.CharField("审查决定", max_length=24, choices=EthicsDecision.choices, blank=True)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
+    opinion = models.TextField("审查意见", blank=True)
+    letter_number = models.CharField("批件/意见书编号", max_length=64, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-submitted_at", "id"]
+        verbose_name = "伦理审查申请"
+        indexes = [models.Index(fields=["committee", "status"], name="research_ethics_sub_status"),
+                   models.Index(fields=["application", "kind"], name="research_ethics_sub_app")]
+        constraints = [models.UniqueConstraint(fields=["letter_number"], condition=~Q(letter_number=""),
+                                               name="research_ethics_letter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_kind_display()}"
+
+
+class EthicsRecusal(models.Model):
+    """A member who must stay out of one submission's review: automatic when he leads or is on the team of
+    the application, or declared (利益冲突回避)."""
+
+    submission = models.ForeignKey(EthicsSubmission, verbose_name="伦理审查申请", on_delete=models.CASCADE,
+                                   related_name="recusals")
+    member = models.ForeignKey(EthicsMember, verbose_name="委员", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("回避原因", max_length=200)
+    automatic = models.BooleanField("系统识别", default=False)
+
+    class Meta:
+        verbose_name = "回避"
+        constraints = [models.UniqueConstraint(fields=["submission", "member"], name="research_ethics_recusal_once")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} / {self.member_id}"
+
+
+class EthicsVote(models.Model):
+    """A member's vote on a submission at its meeting, or an expedited reviewer's opinion (no meeting)."""
+
+    submission = models.ForeignKey(EthicsSubmission, verbose_name="伦理审查申请", on_delete=models.CASCADE,
+                                   related_name="votes")
+    member = models.ForeignKey(EthicsMember, verbose_name="委员", on_delete=models.PROTECT, related_name="+")
+    meeting = models.ForeignKey(EthicsMeeting, verbose_name="会议", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    choice = models.CharField("意见", max_length=24, choices=EthicsDecision.choices)
+
+    class Meta:
+        ordering = ["submission_id", "id"]
+        verbose_name = "表决票"
+        constraints = [models.UniqueConstraint(fields=["submission", "member"], name="research_ethics_vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} / {self.member_id}: {self.choice}"

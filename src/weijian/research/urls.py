@@ -1,5 +1,16 @@
-from weijian.research.views import applications, calls, dashboard, execution, experts, integrity, reviews
+from weijian.research.views import (
+    achievements,
+    applications,
+    calls,
+    dashboard,
+    ethics,
+    execution,
+    experts,
+    integrity,
+    reviews,
+)
 
 app_name = "research"
 urlpatterns = [*calls.urlpatterns, *applications.urlpatterns, *reviews.urlpatterns, *execution.urlpatterns,
-               *integrity.urlpatterns, *experts.urlpatterns, *dashboard.urlpatterns]
+               *integrity.urlpatterns, *experts.urlpatterns, *dashboard.urlpatterns,
+               *achievements.urlpatterns, *ethics.urlpatterns]

@@ -19,6 +19,9 @@ NAV = (
     ("research:index", "科研项目", "bi-clipboard2-pulse", ("research-application", "list")),
     # Only experts score, so the permission singles them out (they see none of the rest of the section).
     ("research:my-reviews", "我的评审", "bi-clipboard-check", ("research-review", "score")),
+    # Only ethics committees' accounts review submissions (the commission and institutions read them from
+    # the section's pages).
+    ("research:ethics-list", "伦理审查", "bi-shield-check", ("research-ethics-submission", "review")),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -48,9 +51,13 @@ SECTION_TABS = {
         ("research:application-list", "申报书", ("research-application", "list")),
         ("research:review-queue", "评审任务", ("research-review", "assign")),
         ("research:project-cleanup", "结题清理", ("research-application", "export")),
+        ("research:achievement-list", "成果与适宜技术", ("research-achievement", "list")),
         ("research:expert-list", "专家库", ("research-expert", "list")),
         ("research:integrity-list", "科研诚信", ("research-integrity", "list")),
         ("research:my-reviews", "我的评审", ("research-review", "score")),
+        ("research:ethics-list", "伦理审查", ("research-ethics-submission", "export")),
+        ("research:ethics-meeting-list", "审查会议", ("research-ethics-meeting", "create")),
+        ("research:ethics-committee-list", "伦理委员会", ("research-ethics-submission", "review")),
     ),
 }
 

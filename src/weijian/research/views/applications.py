@@ -114,7 +114,7 @@ def _detail(request, application, *, status: int = 200, **forms_):
     if can(actor, "research-review", "assign"):
         context["assignments"] = [(a, ASSIGNMENT_BADGE.get(a.status))
                                   for a in selectors.review_queue(actor=actor, application=application)]
-    if application.human_subjects and can(actor, "research-ethics", "list"):
+    if (application.human_subjects or application.human_genetic_resources) and can(actor, "research-ethics", "list"):
         context["ethics"] = selectors.ethics_list(actor=actor, application=application)
     return render(request, "research/applications/detail.html", context, status=status)
 

@@ -27,12 +27,15 @@ CALL_PAGE_APPLICATIONS = 50
 
 @login_required
 def index_view(request):
-    """The section's entry: experts go to their reviews, everyone else who may to the calls."""
+    """The section's entry: experts go to their reviews, ethics committees to their submissions, everyone
+    else who may to the calls."""
     actor = request.user
     if can(actor, "research-call", "list"):
         return redirect("research:call-list")
     if can(actor, "research-review", "score"):
         return redirect("research:my-reviews")
+    if can(actor, "research-ethics-submission", "review"):
+        return redirect("research:ethics-list")
     raise PermissionDenied
 
 

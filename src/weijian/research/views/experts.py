@@ -1,21 +1,30 @@
 """Research pages: the commission's expert pool (评审专家库): who reviews, in which specialties, at which
-institution (what conflict avoidance compares), with how many open reviews against the cap."""
+institution (what conflict avoidance compares), with how many open reviews against the cap.
+
+An expert's page shows his declared conflicts (回避申报: added with a reason, removed with confirmation),
+the login account he reviews with (a user of role 评审专家, linked by username, or unlinked), and his
+assignments with their status, no-shows included. The writes are research.pool's.
+"""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from weijian.accounts.access import require, scoped_queryset
+from weijian.accounts.access import access_object, require, scoped_queryset
+from weijian.accounts.pages import get_or_404
 from weijian.core.errors import BusinessError
 from weijian.core.forms import StyledForm
 from weijian.core.pages import Col
 from weijian.orgs.selectors import institution_choices
-from weijian.research import services
+from weijian.research import pool, selectors, services
 from weijian.research.models import AssignmentStatus, Expert
-from weijian.research.views import ResearchListPage, add_error, form_page
+from weijian.research.views import ASSIGNMENT_BADGE, ResearchListPage, add_error, form_page
 from weijian.workforce.models import TitleLevel
 
 
@@ -25,14 +34,14 @@ class ExpertListView(ResearchListPage):
     export_name = "research-experts"
     empty_text = "专家库为空"
     default_sort = "name"
-    actions = (("专家入库", "research:expert-create"),)
     columns = (
-        Col("姓名", lambda e: e.name, sort="name"),
+        Col("姓名", lambda e: e.name, sort="name", link=True),
         Col("所在单位", lambda e: e.institution.name if e.institution_id else e.affiliation),
         Col("职称", lambda e: e.get_title_level_display(), sort="title_level"),
         Col("专业领域", lambda e: "、".join(e.specialties)),
         Col("待评审", lambda e: e.open_reviews, sort="open_reviews"),
         Col("上限", lambda e: e.load_cap, sort="load_cap"),
+        Col("未按时评审", lambda e: e.no_shows, sort="no_shows"),
         Col("可参加评审", lambda e: "是" if e.is_active else "否", sort="is_active"),
         Col("登录账号", lambda e: "已绑定" if e.user_id else "—"),
     )
@@ -40,10 +49,15 @@ class ExpertListView(ResearchListPage):
     def get_queryset(self, request, filters: dict):
         return (scoped_queryset(request.user, Expert, "list").select_related("institution")
                 .annotate(open_reviews=Count("assignments",
-                                             filter=Q(assignments__status=AssignmentStatus.ASSIGNED))))
+                                             filter=Q(assignments__status=AssignmentStatus.ASSIGNED)),
+                          no_shows=Count("assignments", filter=Q(assignments__status=AssignmentStatus.NO_SHOW))))
 
     def row_url(self, obj) -> str:
-        return ""
+        return reverse("research:expert-detail", args=[obj.pk])
+
+    @property
+    def actions(self):
+        return (("专家入库", reverse("research:expert-create")),)
 
 
 class ExpertForm(StyledForm):
@@ -82,7 +96,118 @@ def expert_create_view(request):
                      cancel_url=reverse("research:expert-list"), submit_label="入库")
 
 
+# ---- one expert: declared conflicts, login account, assignments ---------------------------------------------
+
+class ConflictForm(StyledForm):
+    application = forms.CharField(label="申报编号", max_length=32,
+                                  widget=forms.TextInput(attrs={"placeholder": "如 KY2026-001-0001"}))
+    reason = forms.CharField(label="回避原因", max_length=200, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "如：与项目负责人有合作关系"}))
+
+
+class LinkUserForm(StyledForm):
+    username = forms.CharField(label="登录用户名", max_length=150, help_text="角色为“评审专家”的账号")
+
+
+def _expert(request, pk, action: str = "view") -> Expert:
+    require(request.user, "research-expert", action)
+    return get_or_404(access_object, request.user, Expert, pk, action)
+
+
+def _page(request, expert, *, status: int = 200, conflict_form=None, link_form=None):
+    actor, today = request.user, timezone.localdate()
+    assignments = [(a, ASSIGNMENT_BADGE.get(a.status, "secondary"),
+                    a.status == AssignmentStatus.ASSIGNED and today > a.due_on)
+                   for a in pool.expert_assignments(actor=actor, expert=expert)]
+    return render(request, "research/experts/detail.html", {
+        "title": expert.name, "expert": expert, "conflicts": pool.expert_conflicts(actor=actor, expert=expert),
+        "assignments": assignments,
+        "no_shows": sum(a.status == AssignmentStatus.NO_SHOW for a, _badge, _late in assignments),
+        "conflict_form": conflict_form or ConflictForm(prefix="conflict"),
+        "link_form": link_form or LinkUserForm(prefix="link"),
+    }, status=status)
+
+
+@login_required
+def expert_detail_view(request, pk: int):
+    return _page(request, _expert(request, pk))
+
+
+@login_required
+@require_POST
+def conflict_add_view(request, pk: int):
+    actor = request.user
+    expert = _expert(request, pk, "update")
+    form = ConflictForm(request.POST, prefix="conflict")
+    if form.is_valid():
+        number = form.cleaned_data["application"].strip()
+        application = selectors.application_list(actor=actor).filter(number=number).first()
+        if application is None:
+            form.add_error("application", "未找到该申报编号")
+        else:
+            try:
+                pool.conflict_declare(actor=actor, expert=expert, application=application,
+                                      reason=form.cleaned_data["reason"])
+            except BusinessError as exc:
+                add_error(form, exc)
+            else:
+                messages.success(request, f"已登记回避：{expert.name} 不再被分配评审 {application.number}")
+                return redirect("research:expert-detail", pk=expert.pk)
+    return _page(request, expert, status=422, conflict_form=form)
+
+
+@login_required
+@require_POST
+def conflict_remove_view(request, pk: int, conflict_pk: int):
+    expert = _expert(request, pk, "update")
+    conflict = expert.conflicts.select_related("application").filter(pk=conflict_pk).first()  # through the gate
+    if conflict is None:
+        raise Http404
+    pool.conflict_remove(actor=request.user, conflict=conflict)
+    messages.success(request, f"已撤销回避：{conflict.application.number}")
+    return redirect("research:expert-detail", pk=expert.pk)
+
+
+@login_required
+@require_POST
+def expert_link_view(request, pk: int):
+    expert = _expert(request, pk, "update")
+    offered = expert.user_id is None  # the form is on the page only while no account is linked
+    form = LinkUserForm(request.POST, prefix="link")
+    if form.is_valid():
+        try:
+            pool.expert_link_user(actor=request.user, expert=expert, username=form.cleaned_data["username"])
+        except BusinessError as exc:
+            add_error(form, exc)
+        else:
+            messages.success(request, f"已为专家 {expert.name} 绑定登录账号 {expert.user.username}")
+            return redirect("research:expert-detail", pk=expert.pk)
+    if not offered:
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+    return _page(request, expert, status=422, link_form=form)
+
+
+@login_required
+@require_POST
+def expert_unlink_view(request, pk: int):
+    expert = _expert(request, pk, "update")
+    try:
+        pool.expert_unlink_user(actor=request.user, expert=expert)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return _page(request, expert, status=422)
+    messages.success(request, f"已解除专家 {expert.name} 的登录账号绑定")
+    return redirect("research:expert-detail", pk=expert.pk)
+
+
 urlpatterns = [
     path("experts/", ExpertListView.as_view(), name="expert-list"),
     path("experts/new/", expert_create_view, name="expert-create"),
+    path("experts/<int:pk>/", expert_detail_view, name="expert-detail"),
+    path("experts/<int:pk>/conflicts/", conflict_add_view, name="expert-conflict-add"),
+    path("experts/<int:pk>/conflicts/<int:conflict_pk>/remove/", conflict_remove_view,
+         name="expert-conflict-remove"),
+    path("experts/<int:pk>/account/", expert_link_view, name="expert-link"),
+    path("experts/<int:pk>/account/remove/", expert_unlink_view, name="expert-unlink"),
 ]

@@ -3,6 +3,11 @@
 我的评审 (an expert's own assignments), the scoring page (the application as the expert needs it, the five
 criteria, the comment), the panel's scores (services.review_scores: sealed from an expert until every due
 date has passed, anonymous to him), and the commission's view of the whole review round.
+
+No-shows: the commission marks a pending assignment past its due date 未按时评审
+(services.review_mark_no_show), and 补充分配专家 runs services.reviews_assign again for the call, which gives
+the applications short of experts new ones (never the same). A call's review round (评审进度) shows both;
+the call's page loads it with htmx.
 """
 
 from django.contrib import messages
@@ -10,19 +15,33 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
 from weijian.accounts.pages import get_or_404
 from weijian.core.errors import BusinessError
 from weijian.core.pages import Col, display
-from weijian.research import rules, selectors, services
-from weijian.research.forms import MyReviewFilterForm, ReviewForm, ReviewQueueFilterForm
+from weijian.research import pool, rules, selectors, services
+from weijian.research.forms import AssignForm, MyReviewFilterForm, ReviewForm, ReviewQueueFilterForm
 from weijian.research.models import AssignmentStatus
 from weijian.research.views import ASSIGNMENT_BADGE, ResearchListPage, add_error, iso
+from weijian.research.views.calls import _call
 
 
 def _total(a) -> str:
     return "" if a.total is None else str(a.total)
+
+
+def _overdue(a, today=None) -> bool:
+    return a.status == AssignmentStatus.ASSIGNED and (today or timezone.localdate()) > a.due_on
+
+
+def _lateness(a) -> str:
+    """What the commission must see in the queue: no-shows, and pending assignments past their due date."""
+    if a.status == AssignmentStatus.NO_SHOW:
+        return "未按时评审"
+    return "已过截止，未评审" if _overdue(a) else ""
 
 
 class MyReviewListView(ResearchListPage):
@@ -66,6 +85,7 @@ class ReviewQueueView(ResearchListPage):
         Col("评审专家", lambda a: a.expert.name, sort="expert__name"),
         Col("评审截止", lambda a: iso(a.due_on), sort="due_on"),
         Col("状态", lambda a: display(a, "status"), sort="status"),
+        Col("逾期情况", _lateness),
         Col("总分", _total, sort="total"),
     )
 
@@ -111,15 +131,97 @@ def review_detail_view(request, pk: int):
         else:
             messages.success(request, f"评审意见已提交，总分 {assignment.total}")
             return redirect("research:review-detail", pk=assignment.pk)
+    return _review_page(request, assignment, form, status=422 if form is not None and form.errors else 200)
+
+
+def _review_page(request, assignment, form=None, *, status: int = 200):
+    actor, today = request.user, timezone.localdate()
     criteria = [(c.label, c.weight, (assignment.scores or {}).get(c.key)) for c in rules.DEFAULT_CRITERIA]
+    overdue = _overdue(assignment, today)
     return render(request, "research/reviews/detail.html", {
         "title": f"评审：{assignment.application.title}", "assignment": assignment,
         "application": assignment.application, "badge": ASSIGNMENT_BADGE.get(assignment.status),
-        "form": form, "criteria": criteria, "overdue": assignment.status == AssignmentStatus.ASSIGNED
-        and today > assignment.due_on, "own": assignment.expert.user_id == actor.pk,
+        "form": form, "criteria": criteria, "overdue": overdue, "own": assignment.expert.user_id == actor.pk,
+        "can_mark": overdue and can(actor, "research-review", "assign"),
         "back": reverse("research:my-reviews") if can(actor, "research-review", "score")
         else reverse("research:review-queue"),
-    }, status=422 if form is not None and form.errors else 200)
+    }, status=status)
+
+
+def _back(request, default: str) -> str:
+    """Where a POST came from (a page of this site), or `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def review_no_show_view(request, pk: int):
+    """标记未评审: the commission marks a pending assignment past its due date as a no-show."""
+    actor = request.user
+    require(actor, "research-review", "assign")
+    assignment = _assignment(request, pk)
+    try:
+        services.review_mark_no_show(actor=actor, assignment=assignment)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+        return _review_page(request, assignment, status=422)
+    messages.success(request, f"已标记未按时评审：{assignment.expert.name}（{assignment.application.number}）。"
+                              "可在申报通知页“补充分配专家”为该申报书补充专家。")
+    return redirect(_back(request, reverse("research:review-detail", args=[assignment.pk])))
+
+
+def _round_page(request, call, *, status: int = 200, reassign_form=None):
+    """A call's review round: full page, or the panel alone when the call's page loads it by htmx."""
+    today = timezone.localdate()
+    round_ = pool.review_round(actor=request.user, call=call, today=today)
+    context = {
+        "title": f"评审进度：{call.title}", "call": call, "today": today,
+        "round": round_, "counts": [(label, n, ASSIGNMENT_BADGE.get(value, "secondary"))
+                                    for label, n, value in round_["counts"]],
+        "reassign_form": reassign_form or AssignForm(prefix="reassign"),
+    }
+    htmx = getattr(request, "htmx", False) and not request.htmx.boosted
+    # After a step, back to the page the panel was on: the call's page, or this page.
+    context["next"] = reverse("research:call-detail" if htmx else "research:call-review-round", args=[call.pk])
+    template = "research/reviews/_round.html" if htmx else "research/reviews/round.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+def call_review_round_view(request, pk: int):
+    require(request.user, "research-review", "assign")
+    return _round_page(request, _call(request, pk))
+
+
+@login_required
+@require_POST
+def call_reassign_view(request, pk: int):
+    """补充分配专家: run the assignment again for the call; applications short of experts (no-shows, or too few
+    free experts the first time) get new ones, never those they had."""
+    actor = request.user
+    require(actor, "research-review", "assign")
+    call = _call(request, pk)
+    form = AssignForm(request.POST, prefix="reassign")
+    if not form.is_valid():
+        return _round_page(request, call, status=422, reassign_form=form)
+    try:
+        result = services.reviews_assign(actor=actor, call=call, due_on=form.cleaned_data["due_on"])
+    except BusinessError as exc:
+        add_error(form, exc)
+        return _round_page(request, call, status=422, reassign_form=form)
+    if result["assigned"]:
+        messages.success(request, f"已补充分配 {result['assigned']} 名评审专家，评审截止 {iso(form.cleaned_data['due_on'])}")
+    else:
+        messages.info(request, "没有需要补充评审专家的申报书")
+    shortfalls = result["shortfalls"]
+    if shortfalls:
+        messages.warning(request, f"{len(shortfalls)} 项申报书可回避冲突的专家不足，共缺 {sum(shortfalls.values())} 名，"
+                                  "请补充专家库后再次分配")
+    return redirect(_back(request, reverse("research:call-review-round", args=[call.pk])))
 
 
 @login_required
@@ -147,4 +249,7 @@ urlpatterns = [
     path("reviews/mine/", MyReviewListView.as_view(), name="my-reviews"),
     path("reviews/<int:pk>/", review_detail_view, name="review-detail"),
     path("reviews/<int:pk>/panel/", review_panel_view, name="review-panel"),
+    path("reviews/<int:pk>/no-show/", review_no_show_view, name="review-no-show"),
+    path("reviews/calls/<int:pk>/", call_review_round_view, name="call-review-round"),
+    path("reviews/calls/<int:pk>/reassign/", call_reassign_view, name="call-reassign"),
 ]
