@@ -19,6 +19,7 @@ from django.utils import timezone
 from tests import factories
 from tests.api.helpers import assert_error
 from tests.conftest import ROLE_USERS
+from tests.research.test_services import COMPLETE
 from weijian.accounts import services as account_services
 from weijian.accounts.roles import Role
 from weijian.audit.models import AuditEvent
@@ -43,8 +44,8 @@ def _expert(user, name: str) -> Expert:
 
 
 def _apply(pi, call, title="基层高血压管理路径研究", **fields) -> Application:
-    return services.application_create(actor=pi, call=call, title=title, specialty="心血管内科", budget_total="15",
-                                       **fields)
+    return services.application_create(actor=pi, call=call, title=title, specialty="心血管内科",
+                                       **{**COMPLETE, **fields})
 
 
 def _submit(pi, application) -> Application:
@@ -453,14 +454,14 @@ def test_indicators_follow_the_readers_scope(rw, api):
     city_view = indicators("commission_science")
     assert (city_view["year"], city_view["on"]) == (today().year, today().isoformat())
     cards = {card["code"]: card for card in city_view["indicators"]}
-    assert set(cards) == {"research-funded", "research-closure-rate", "research-overdue",
+    assert set(cards) == {"research-funded", "research-provincial-won", "research-closure-rate", "research-overdue",
                           "research-ethics-approvals", "research-integrity-cases"}
     assert cards["research-funded"]["actual"] == 1
     assert (cards["research-closure-rate"]["numerator"], cards["research-closure-rate"]["denominator"],
             cards["research-closure-rate"]["actual"]) == (0, 1, 0)
     assert city_view["transferred"] == 0 and city_view["awards_national"] == 0
     district_a = {card["code"]: card for card in indicators("district_a")["indicators"]}
-    assert set(district_a) == {"research-funded", "research-closure-rate", "research-overdue"}
+    assert set(district_a) == {"research-funded", "research-provincial-won", "research-closure-rate", "research-overdue"}
     assert district_a["research-funded"]["actual"] == 0 and district_a["research-closure-rate"]["actual"] is None
     assert {card["code"]: card["actual"] for card in indicators("institution_b1")["indicators"]}[
         "research-funded"] == 1

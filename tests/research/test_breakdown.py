@@ -52,6 +52,10 @@ def figures(rows):
     return [(r.key, r.name, r.funded, r.approved, r.closed, r.closure_rate, r.overdue) for r in rows]
 
 
+def won(rows):
+    return {r.name: r.won for r in rows}
+
+
 def test_the_city_sees_every_district_and_drills_into_one(world, science, projects):
     rows = indicators.breakdown(actor=science, year=2026, on=ON)
     assert figures(rows) == [
@@ -95,7 +99,8 @@ def test_the_dashboard_page_drills_down_and_exports(world, science, projects, cl
     export = client_for(science).get(reverse("research:dashboard") + "?export=xlsx&year=2026")
     sheet = load_workbook(io.BytesIO(export.content)).active
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert table[0][0] == "区（市）县" and len(table) == 3
+    assert table[0][:3] == ["区（市）县", "当年立项", "省级及以上立项"]
+    assert len(table) == 3
     assert {row[0] for row in table[1:]} == {"锦江区", "青羊区"}
 
 

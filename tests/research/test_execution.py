@@ -27,11 +27,11 @@ def science(world):
     return world.user("commission_science")
 
 
-def funded(world, science, *, title="基层高血压管理路径研究", pi=None):
+def funded(world, science, *, title="基层高血压管理路径研究", pi=None, category="general"):
     """A call with one approved application (two experts scored it)."""
     pi = pi or world.user("worker_a1")
     call = services.call_publish(actor=science, call=services.call_create(
-        actor=science, year=2026, title=f"{title}专项", category="general", budget_ceiling="20",
+        actor=science, year=2026, title=f"{title}专项", category=category, budget_ceiling="20",
         opens_on=dt.date(2026, 3, 1), closes_on=dt.date(2026, 4, 30), experts_per_application=2))
     application = new_application(call, pi)
     services.application_submit(actor=pi, application=application, sign_integrity=True, today=TODAY)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.conftest import ROLE_USERS
+from tests.research.test_services import COMPLETE
 from weijian.accounts import services as account_services
 from weijian.accounts.roles import Role
 from weijian.audit.models import AuditEvent
@@ -51,7 +52,7 @@ def _call(world, *, publish=True, **fields) -> Call:
 
 def _application(world, call, **fields) -> Application:
     return services.application_create(actor=world.user("worker_a1"), call=call, title="基层高血压管理路径研究",
-                                       specialty="心血管内科", budget_total="15", **fields)
+                                       specialty="心血管内科", **{**COMPLETE, **fields})
 
 
 def _submitted(world, call, **fields) -> Application:
@@ -197,11 +198,18 @@ def test_the_pi_creates_adds_a_member_and_submits(world, client_for):
     create = reverse("research:application-create", args=[call.pk])
     assert client.get(create).status_code == 200
     data = dict(title="社区高血压分级管理研究", specialty="心血管内科", summary="研究摘要", plan="两年",
-                expected_outputs="论文2篇", budget_total="15")
-    response = client.post(create, {**data, "budget_total": "-1"})
+                expected_outputs="论文2篇", budget_equipment="10", budget_labour="5.5",
+                milestones="2027-12-31 完成随访\n2027-06-30 完成入组300例")
+    response = client.post(create, {**data, "budget_equipment": "-1"})
     assert response.status_code == 422 and not Application.objects.exists()
+    response = client.post(create, {**data, "milestones": "明年 完成入组"})
+    assert response.status_code == 422 and "第1行：应以完成日期开头，格式如 2027-06-30" in _body(response)
+    assert not Application.objects.exists()
     response = client.post(create, data, follow=True)
     application = Application.objects.get()
+    assert (application.budget_total, application.budget_lines) == (Decimal("15.50"),
+                                                                    {"equipment": "10.00", "labour": "5.50"})
+    assert [m["due"] for m in application.milestones] == ["2027-06-30", "2027-12-31"]  # in date order
     assert response.redirect_chain[-1][0] == reverse("research:application-detail", args=[application.pk])
     body = _body(response)
     assert "申报书已保存" in body and "修改申报书" in body and "添加成员" in body and "本人已阅读并签署科研诚信承诺书" in body
@@ -236,7 +244,7 @@ def test_a_pi_cannot_edit_after_submission(world, client_for):
     url = reverse("research:application-update", args=[application.pk])
     response = client.get(url)
     assert response.status_code == 200 and "不能修改" in _body(response)
-    response = client.post(url, dict(title="改个名字", specialty="心血管内科", budget_total="15"))
+    response = client.post(url, dict(title="改个名字", specialty="心血管内科", budget_equipment="15"))
     assert response.status_code == 422
     assert "申报书已提交，不能修改；如需修改，请由单位科教部门退回" in _body(response)
     application.refresh_from_db()
@@ -248,10 +256,14 @@ def test_the_pi_edits_a_draft(world, client_for):
     application = _application(world, _call(world))
     client = client_for(world.user("worker_a1"))
     url = reverse("research:application-update", args=[application.pk])
-    response = client.post(url, dict(title="基层高血压管理路径优化研究", specialty="心血管内科", budget_total="12"))
+    form = client.get(url).content.decode()
+    assert 'name="budget_equipment" value="10' in form and "2027-06-30 完成入组300例" in form  # the stored form
+    response = client.post(url, dict(title="基层高血压管理路径优化研究", specialty="心血管内科", budget_equipment="12",
+                                     milestones="2027-06-30 完成入组"))
     assert response.status_code == 302
     application.refresh_from_db()
-    assert (application.title, application.budget_total) == ("基层高血压管理路径优化研究", Decimal("12.00"))
+    assert (application.title, application.budget_total, application.budget_lines) == (
+        "基层高血压管理路径优化研究", Decimal("12.00"), {"equipment": "12.00"})
     # Nobody else edits it: the institution is refused by role, another worker by the service.
     assert client_for(world.user("institution_a1")).get(url).status_code == 403
     assert client_for(world.user("institution_a1")).post(url, {"title": "x"}).status_code == 403

@@ -36,9 +36,14 @@ def pi(world):
     return world.user("worker_a1")  # 张医生, intermediate title, at inst_a1 (district A)
 
 
+# What a complete form has besides the title (the budget by heads sums to 15 万元).
+COMPLETE = {"budget_lines": {"equipment": "10", "labour": "5"},
+            "milestones": "2027-06-30 完成入组300例\n2027-12-31 完成随访并结题"}
+
+
 def new_application(call, pi, **fields):
     return services.application_create(actor=pi, call=call, title="基层高血压管理路径研究", specialty="心血管内科",
-                                       budget_total="15", **fields)
+                                       **{**COMPLETE, **fields})
 
 
 def denied(actor) -> list[str]:

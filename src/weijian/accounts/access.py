@@ -405,6 +405,7 @@ MODEL_ENTITY = {
     "research.application": "research-application",
     "research.teammember": "research-application",
     "research.applicationevent": "research-application",
+    "research.applicationattachment": "research-application",
     "research.expert": "research-expert",
     "research.expertconflict": "research-expert",
     "research.reviewassignment": "research-review",

@@ -556,12 +556,7 @@ class IndicatorsApi(APIView):
         if year > today.year:
             raise serializers.ValidationError({"year": ["年度不能晚于今年"]})
         on = today if year == today.year else dt.date(year, 12, 31)
-        cards = [indicators.funded_projects(actor=actor, year=year), indicators.closure_rate(actor=actor, on=on),
-                 indicators.overdue_closures(actor=actor, on=on)]
-        if can(actor, "research-ethics", "list"):
-            cards.append(indicators.ethics_approvals(actor=actor, year=year))
-        if can(actor, "research-integrity", "list"):
-            cards.append(indicators.integrity_cases(actor=actor, year=year))
+        cards = indicators.scope_indicators(actor=actor, year=year, on=on)
         counts = achievements.achievement_counts(actor=actor, year=year)
         outputs = {key: counts.get(key, 0) for key in ("awards_national", "awards_provincial", "awards_municipal",
                                                        "transferred", "promoted")}

@@ -192,14 +192,19 @@ def technology_search(*, actor, text: str = "", institution_type: str = "") -> Q
     return technologies.order_by("name", "id")
 
 
-def achievement_counts(*, actor, year: int) -> dict[str, int]:
-    """Awards won by level, achievements transferred and technologies promoted in the year, in scope."""
+def achievement_counts(*, actor, year: int, district=None) -> dict[str, int]:
+    """Awards won by level, achievements transferred and technologies promoted in the year, in scope
+    (inside `district` when given: its institutions' achievements and adoptions)."""
     require(actor, ENTITY, "list")
     achievements = scoped_queryset(actor, Achievement, "list")
+    promotions = Promotion.objects.filter(adopted_on__year=year)
+    if district is not None:
+        achievements = achievements.filter(institution__district=district)
+        promotions = promotions.filter(institution__district=district)
     won = (Award.objects.filter(achievement__in=achievements, year=year, status=AwardStatus.WON)
            .values("level").annotate(n=Count("id")))
     counts = {f"awards_{row['level']}": row["n"] for row in won}
     counts["transferred"] = (TechTransfer.objects.filter(achievement__in=achievements, signed_on__year=year)
                              .values("achievement").distinct().count())
-    counts["promoted"] = (Promotion.objects.filter(adopted_on__year=year).values("technology").distinct().count())
+    counts["promoted"] = promotions.values("technology").distinct().count()
     return counts

@@ -21,6 +21,7 @@ from weijian.research.errors import ResearchErrorCode as E
 from weijian.research.models import (
     Application,
     ApplicationStatus,
+    CallCategory,
     ChangeKind,
     ChangeStatus,
     Closure,
@@ -56,6 +57,8 @@ def agreement_issue(*, actor, application: Application, starts_on: dt.date, ends
     """Issue the task agreement of an approved project: funding as approved; the project starts executing."""
     _commission(actor, application, "下达任务书")
     _status(application, ApplicationStatus.APPROVED)
+    if application.call.category == CallCategory.RECOMMENDATION:
+        raise BusinessError(E.STATUS_INVALID, "推荐项目由上级计划管理，不下达市级任务书")
     if ends_on <= starts_on:
         raise BusinessError(E.DATES_INVALID, field="ends_on")
     with transaction.atomic():

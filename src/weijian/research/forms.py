@@ -11,7 +11,16 @@ from django.utils import timezone
 from weijian.core.forms import StyledForm
 from weijian.orgs.selectors import institution_list
 from weijian.research import selectors
-from weijian.research.models import ApplicationStatus, AssignmentStatus, CallCategory, CallStatus, TeamRole
+from weijian.research.completeness import BUDGET_HEADS, milestones_text
+from weijian.research.models import (
+    ApplicationStatus,
+    AssignmentStatus,
+    CallCategory,
+    CallStatus,
+    ExternalLevel,
+    ExternalResult,
+    TeamRole,
+)
 from weijian.research.rules import DEFAULT_CRITERIA
 from weijian.workforce.models import TitleLevel
 
@@ -69,12 +78,15 @@ class ApplicationFilterForm(StyledForm):
 
 
 class ApplicationForm(StyledForm):
+    """The application form. The budget is one field per head (预算科目; the total is their sum) and the
+    milestones one line each; `for_service` turns them into what the services take."""
+
     title = forms.CharField(label="项目名称", max_length=200)
     specialty = forms.CharField(label="学科专业", max_length=64)
     summary = _text("研究内容摘要")
     plan = _text("研究计划与进度")
+    milestones = _text("进度安排（阶段目标）", rows=4)
     expected_outputs = _text("预期成果", rows=3)
-    budget_total = forms.DecimalField(label="申请经费（万元）", **MONEY)
     human_subjects = forms.BooleanField(label="涉及人体研究", required=False,
                                         help_text="涉及人体研究的项目须有有效的伦理审查批件方可立项")
     human_genetic_resources = forms.BooleanField(label="涉及人类遗传资源", required=False,
@@ -83,6 +95,33 @@ class ApplicationForm(StyledForm):
     pathogens = forms.BooleanField(label="涉及病原微生物", required=False,
                                    help_text="须有生物安全实验室备案号方可立项")
     biosafety_reference = forms.CharField(label="生物安全实验室备案号", max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestones"].help_text = "每行一项：完成日期 阶段目标，如“2027-06-30 完成入组300例”；提交前至少填写一项"
+        budget = {f"budget_{head}": forms.DecimalField(label=f"{label}（万元）", required=False, max_digits=7,
+                                                       decimal_places=2, min_value=0)
+                  for head, label in BUDGET_HEADS}
+        first, *_rest = budget
+        budget[first].help_text = "按科目填写，申请经费为各科目之和，不得超过通知的单项资助上限"
+        # The budget heads go after the expected outputs, before the declarations.
+        names = list(self.fields)
+        at = names.index("expected_outputs") + 1
+        self.fields = {**{name: self.fields[name] for name in names[:at]}, **budget,
+                       **{name: self.fields[name] for name in names[at:]}}
+
+    @staticmethod
+    def initial_for(application) -> dict:
+        data = {name: getattr(application, name) for name in ApplicationForm.base_fields if name != "milestones"}
+        data["milestones"] = milestones_text(application.milestones)
+        data |= {f"budget_{head}": amount for head, amount in application.budget_lines.items()}
+        return data
+
+    def for_service(self) -> dict:
+        data = {name: value for name, value in self.cleaned_data.items() if not name.startswith("budget_")}
+        data["budget_lines"] = {head: str(self.cleaned_data[f"budget_{head}"]) for head, _label in BUDGET_HEADS
+                                if self.cleaned_data.get(f"budget_{head}")}
+        return data
 
 
 class TeamMemberForm(StyledForm):
@@ -114,6 +153,22 @@ class EndorseForm(StyledForm):
 class ReturnForm(StyledForm):
     comment = forms.CharField(label="退回意见", max_length=1000, required=False,
                               widget=forms.TextInput(attrs={"placeholder": "请填写退回意见（必填）"}))
+
+
+class ExternalResultForm(StyledForm):
+    level = forms.ChoiceField(label="上级项目级别", choices=ExternalLevel.choices)
+    result = forms.ChoiceField(label="评审结果", choices=ExternalResult.choices)
+    funding = forms.DecimalField(label="上级资助金额（万元）", required=False, **MONEY)
+    decided_on = forms.DateField(label="上级立项日期", widget=DATE)
+
+
+class AttachmentForm(StyledForm):
+    kind = forms.ChoiceField(label="附件类别")
+    file = forms.FileField(label="文件（PDF、JPEG 或 PNG，不超过 20 MB）")
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, kind) for kind in kinds]
 
 
 class DecideForm(StyledForm):

@@ -13,16 +13,18 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from weijian.accounts.access import require, scoped_queryset
+from weijian.accounts.access import can, require, scoped_queryset
 from weijian.accounts.roles import Scope
 from weijian.orgs.models import Division, DivisionLevel
 from weijian.research import rules
 from weijian.research.models import (
     FUNDED,
+    OWN_PROJECTS,
     Application,
     ApplicationStatus,
     EthicsApproval,
     EthicsDecision,
+    ExternalResult,
     IntegrityCase,
 )
 
@@ -50,7 +52,8 @@ def _projects(actor, district=None, institution=None) -> QuerySet:
 def funded_projects(*, actor, year: int, district=None, institution=None, target: int | None = None):
     """Commission-level projects funded in the year (decided and approved that year)."""
     require(actor, "research-application", "list")
-    count = _projects(actor, district, institution).filter(status__in=FUNDED, decided_at__year=year).count()
+    count = (_projects(actor, district, institution).filter(OWN_PROJECTS, status__in=FUNDED, decided_at__year=year)
+             .count())
     return ResearchIndicator("research-funded", "立项资助项目数", target, count, count, None)
 
 
@@ -72,7 +75,7 @@ def decided_on(project: Application) -> dt.date:
 def closure_items(actor, on: dt.date, district=None, institution=None) -> list[tuple[Application, rules.ClosureItem]]:
     """Funded projects as the closure rule sees them: approved on, due on (the agreement's end, or three
     years after approval while no agreement is issued), closed on, terminated."""
-    rows = (_projects(actor, district, institution).filter(status__in=FUNDED, decided_at__isnull=False)
+    rows = (_projects(actor, district, institution).filter(OWN_PROJECTS, status__in=FUNDED, decided_at__isnull=False)
             .select_related("agreement", "closure", "institution__district", "pi"))
     items = []
     for project in rows:
@@ -109,6 +112,29 @@ def cleanup_projects(*, actor, on: dt.date, district=None, institution=None) -> 
     return [(project, item.due_on < on) for project, item in rows]
 
 
+def provincial_projects_won(*, actor, year: int, district=None, institution=None, target: int | None = None):
+    """Projects recommended by the commission that the province or the nation funded, by the year of
+    their decision (recommendations.external_result_record)."""
+    require(actor, "research-application", "list")
+    count = (_projects(actor, district, institution)
+             .filter(external_result=ExternalResult.WON, external_decided_on__year=year).count())
+    return ResearchIndicator("research-provincial-won", "省级及以上立项项目数", target, count, count, None)
+
+
+def scope_indicators(*, actor, year: int, on: dt.date, district=None) -> list[ResearchIndicator]:
+    """The indicators of the reader's scope (inside `district` when given) as the dashboard and the API
+    show them; ethics and integrity only to who keeps them, and only city-wide."""
+    cards = [funded_projects(actor=actor, year=year, district=district),
+             provincial_projects_won(actor=actor, year=year, district=district),
+             closure_rate(actor=actor, on=on, district=district),
+             overdue_closures(actor=actor, on=on, district=district)]
+    if district is None and can(actor, "research-ethics", "list"):
+        cards.append(ethics_approvals(actor=actor, year=year))
+    if district is None and can(actor, "research-integrity", "list"):
+        cards.append(integrity_cases(actor=actor, year=year))
+    return cards
+
+
 def ethics_approvals(*, actor, year: int):
     require(actor, "research-ethics", "list")
     count = (scoped_queryset(actor, EthicsApproval, "list")
@@ -133,6 +159,7 @@ class BreakdownRow:
     key: str  # a district code, or an institution's pk
     name: str
     funded: int  # approved in the year
+    won: int  # provincial-and-above projects won in the year
     closed: int  # closed (or terminated) among those approved in the three years up to the day
     approved: int  # approved in the three years up to the day (the closure rate's denominator)
     overdue: int  # past due and neither closed nor terminated, whenever approved (as the card)
@@ -145,27 +172,34 @@ class BreakdownRow:
 def breakdown(*, actor, year: int, on: dt.date, district=None) -> list[BreakdownRow]:
     """The dashboard's drill-down: per district for a city reader, per institution inside `district`
     (or inside a district reader's own district). Every district of the scope is listed, also with no
-    projects (a district without any is news); institutions only when they have funded projects.
-    Computed from one read of the funded projects (`closure_items`), with the same rules as the cards."""
+    projects (a district without any is news); institutions only when they have projects to show.
+    Computed from one read of the funded projects (`closure_items`) and one of the projects won above,
+    with the same rules as the cards."""
     require(actor, "research-application", "list")
     by_district = district is None and actor.scope == Scope.CITY
     if district is None and actor.scope != Scope.CITY and actor.scope != Scope.DISTRICT:
         return []  # an institution reader: its own figures are the cards
     groups: dict[str, dict] = {}
+
+    def group_of(institution) -> dict:
+        key, name = ((institution.district_id, institution.district.name) if by_district
+                     else (str(institution.pk), institution.name))
+        return groups.setdefault(key, {"name": name, "items": [], "funded": 0, "won": 0})
+
     if by_district:
         for division in scoped_queryset(actor, Division, "list").filter(level=DivisionLevel.DISTRICT).order_by("code"):
-            groups[division.code] = {"name": division.name, "items": [], "funded": 0}
+            groups[division.code] = {"name": division.name, "items": [], "funded": 0, "won": 0}
     for project, item in closure_items(actor, on, district):
-        if by_district:
-            key, name = project.institution.district_id, project.institution.district.name
-        else:
-            key, name = str(project.institution_id), project.institution.name
-        group = groups.setdefault(key, {"name": name, "items": [], "funded": 0})
+        group = group_of(project.institution)
         group["items"].append(item)
         group["funded"] += decided_on(project).year == year
+    won = (_projects(actor, district).filter(external_result=ExternalResult.WON, external_decided_on__year=year)
+           .select_related("institution__district"))
+    for project in won:
+        group_of(project.institution)["won"] += 1
     rows = []
     for key, group in groups.items():
         closed, approved, _rate = rules.closure_rate(group["items"], on=on)
-        rows.append(BreakdownRow(key, group["name"], group["funded"], closed, approved,
+        rows.append(BreakdownRow(key, group["name"], group["funded"], group["won"], closed, approved,
                                  len(rules.overdue(group["items"], on))))
     return rows if by_district else sorted(rows, key=lambda row: (-row.overdue, -row.funded, row.name))

@@ -83,6 +83,19 @@ EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
 # Funded projects: approved, then executing under a task agreement, until closed or terminated.
 FUNDED = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING, ApplicationStatus.CLOSED,
           ApplicationStatus.TERMINATED)
+# The commission's own projects: those of recommendation calls are recommended upwards and run under the
+# programme that funds them (recommendations.py), not under the commission's agreements and closure.
+OWN_PROJECTS = ~Q(call__category="recommendation")
+
+
+class ExternalLevel(models.TextChoices):
+    PROVINCIAL = "provincial", "省级"
+    NATIONAL = "national", "国家级"
+
+
+class ExternalResult(models.TextChoices):
+    WON = "won", "获批立项"
+    NOT_WON = "not_won", "未获立项"
 
 
 class Application(TimeStampedModel):
@@ -101,6 +114,9 @@ class Application(TimeStampedModel):
     plan = models.TextField("研究计划与进度", blank=True)
     expected_outputs = models.TextField("预期成果", blank=True)
     budget_total = models.DecimalField("申请经费（万元）", **MONEY, default=Decimal("0"))
+    # {head: "amount"} by the heads of completeness.BUDGET_HEADS; budget_total is their sum once given.
+    budget_lines = models.JSONField("经费预算明细", default=dict, blank=True)
+    milestones = models.JSONField("进度安排", default=list, blank=True)  # [{"due": "YYYY-MM-DD", "goal": …}]
     human_subjects = models.BooleanField("涉及人体研究", default=False)
     human_genetic_resources = models.BooleanField("涉及人类遗传资源", default=False)
     pathogens = models.BooleanField("涉及病原微生物", default=False)
@@ -113,6 +129,13 @@ class Application(TimeStampedModel):
     score = models.DecimalField("评审得分", max_digits=6, decimal_places=2, null=True, blank=True)
     funded_amount = models.DecimalField("资助金额（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
     decided_at = models.DateTimeField("立项决定时间", null=True, blank=True)
+    # Recommendation calls (省级、国家级推荐项目): what the province or the nation decided on a project the
+    # commission recommended; "won" counts towards the provincial-and-above indicator.
+    external_level = models.CharField("上级项目级别", max_length=16, choices=ExternalLevel.choices, blank=True)
+    external_result = models.CharField("上级评审结果", max_length=16, choices=ExternalResult.choices, blank=True)
+    external_funding = models.DecimalField("上级资助金额（万元）", max_digits=12, decimal_places=2, null=True,
+                                           blank=True)
+    external_decided_on = models.DateField("上级立项日期", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -143,6 +166,29 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id}（{self.get_role_display()}）"
+
+
+class ApplicationAttachment(TimeStampedModel):
+    """A file of an application (申报附件): one the call requires, or another. Stored encrypted."""
+
+    application = models.ForeignKey(Application, verbose_name="申报书", on_delete=models.CASCADE,
+                                    related_name="attachments")
+    kind = models.CharField("附件类别", max_length=100)
+    file = models.FileField("文件", upload_to="research/attachments/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=100)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["application", "id"]
+        verbose_name = "申报附件"
+        constraints = [models.UniqueConstraint(fields=["application", "sha256"], name="research_attachment_once")]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class ApplicationEvent(models.Model):

@@ -23,7 +23,7 @@ from weijian.audit.services import audit_record
 from weijian.research import rules
 from weijian.research.errors import ResearchErrorCode as E
 from weijian.research.indicators import due_on
-from weijian.research.models import Application, ApplicationEvent, ApplicationStatus
+from weijian.research.models import OWN_PROJECTS, Application, ApplicationEvent, ApplicationStatus
 from weijian.research.services import _refuse
 
 ENTITY = "research-application"
@@ -48,7 +48,7 @@ class Reminder:
 
 def due_reminders(*, today: dt.date) -> list[Reminder]:
     """The reminders due on `today` that have not been sent for the project's current due date."""
-    projects = (Application.objects.filter(status__in=OPEN, decided_at__isnull=False)
+    projects = (Application.objects.filter(OWN_PROJECTS, status__in=OPEN, decided_at__isnull=False)
                 .select_related("agreement", "pi").order_by("pk"))
     sent = {(application_id, action, (snapshot or {}).get("due_on")) for application_id, action, snapshot in
             ApplicationEvent.objects.filter(action__startswith=ACTION_PREFIX, application__status__in=OPEN)

@@ -21,12 +21,13 @@ from weijian.accounts.roles import Role
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record, audit_snapshot
 from weijian.core.errors import BusinessError
-from weijian.research import rules
+from weijian.research import completeness, rules
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, assign
 from weijian.research.errors import ResearchErrorCode as E
 from weijian.research.indicators import due_on
 from weijian.research.models import (
     EDITABLE,
+    OWN_PROJECTS,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -47,7 +48,7 @@ DECIDED = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationSt
            ApplicationStatus.CLOSED, ApplicationStatus.TERMINATED)
 APPLICATION_FIELDS = ("title", "specialty", "summary", "plan", "expected_outputs", "budget_total",
                       "human_subjects", "human_genetic_resources", "pathogens", "hgr_reference",
-                      "biosafety_reference")
+                      "biosafety_reference", "budget_lines", "milestones")
 
 
 def _refuse(actor, code: E, *, entity: str, obj=None, reason: str | None = None):
@@ -144,15 +145,43 @@ def application_create(*, actor, call: Call, title: str, specialty: str, **field
     with transaction.atomic():
         application = Application(call=call, title=title.strip(), specialty=specialty.strip(), pi=pi,
                                   institution=pi.institution, number=_next_number(call))
-        for name, value in fields.items():
-            if name not in APPLICATION_FIELDS:
-                raise TypeError(f"unknown application field {name}")
-            setattr(application, name, _money(value) if name == "budget_total" else value)
+        _set_fields(application, fields)
         _clean(application)
         application.save()
         audit_record(actor=actor, action=AuditAction.CREATE, entity="research-application",
                      entity_id=application.pk, summary=f"新建申报书 {application.number}：{application.title}")
     return application
+
+
+def _set_fields(application: Application, fields: dict) -> None:
+    """Set the PI's fields, parsed: money to two places, the budget by its heads (the total becomes their
+    sum), milestones from a list or from the form's lines."""
+    for name, value in fields.items():
+        if name not in APPLICATION_FIELDS:
+            raise TypeError(f"unknown application field {name}")
+        if name == "budget_total":
+            value = _money(value)
+        elif name == "budget_lines":
+            try:
+                value = completeness.clean_budget(value)
+            except ValueError as exc:
+                raise BusinessError(E.FORM_INVALID, str(exc), field="budget_lines") from None
+        elif name == "milestones":
+            value = _milestones(value)
+        setattr(application, name, value)
+    if fields.get("budget_lines"):
+        application.budget_total = completeness.budget_total(application.budget_lines)
+
+
+def _milestones(value) -> list[dict]:
+    text = value if isinstance(value, str) else completeness.milestones_text(value)
+    try:
+        milestones, problems = completeness.parse_milestones(text)
+    except (KeyError, TypeError):
+        raise BusinessError(E.FORM_INVALID, "进度安排应为完成日期和阶段目标", field="milestones") from None
+    if problems:
+        raise BusinessError(E.FORM_INVALID, "；".join(problems), field="milestones")
+    return [m.as_json() for m in milestones]
 
 
 def _next_number(call: Call) -> str:
@@ -166,10 +195,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
     require(actor, "research-application", "update")
     with transaction.atomic():
         before = audit_snapshot(application)
-        for name, value in fields.items():
-            if name not in APPLICATION_FIELDS:
-                raise TypeError(f"unknown application field {name}")
-            setattr(application, name, _money(value) if name == "budget_total" else value)
+        _set_fields(application, fields)
         _clean(application)
         application.save()
         after = audit_snapshot(application)
@@ -205,6 +231,10 @@ def application_submit(*, actor, application: Application, sign_integrity: bool,
     if not sign_integrity and application.integrity_signed_at is None:
         raise BusinessError(E.INTEGRITY_REQUIRED, field="sign_integrity")
     problems = rules.eligibility_problems(_call_rules(application.call), _applicant(application, today), today)
+    problems += completeness.completeness_problems(
+        budget_lines=application.budget_lines, ceiling=application.call.budget_ceiling,
+        milestones=application.milestones, required_attachments=application.call.required_attachments,
+        attached=set(application.attachments.values_list("kind", flat=True)))
     for member in application.team.select_related("worker"):
         reason = rules.blocking_reason(sanctions_of(member.worker_id), today, "join_team")
         if reason:
@@ -241,7 +271,7 @@ def _applicant(application: Application, today: dt.date) -> rules.Applicant:
 
 def _overdue_as_pi(worker_id: int, today: dt.date) -> int:
     """Funded projects this person leads that are past their closure date and neither closed nor terminated."""
-    running = (Application.objects.filter(pi_id=worker_id, decided_at__isnull=False,
+    running = (Application.objects.filter(OWN_PROJECTS, pi_id=worker_id, decided_at__isnull=False,
                                           status__in=(ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING))
                .select_related("agreement"))
     return sum(due_on(project) < today for project in running)
@@ -250,6 +280,8 @@ def _overdue_as_pi(worker_id: int, today: dt.date) -> int:
 def _snapshot(application: Application) -> dict:
     data = audit_snapshot(application)
     data["team"] = [(m.worker_id, m.role) for m in application.team.all()]
+    data["attachments"] = [(a.kind, a.original_name, a.sha256) for a in application.attachments.all()]
+    data["budget_lines"], data["milestones"] = application.budget_lines, application.milestones  # JSON, not text
     return data
 
 

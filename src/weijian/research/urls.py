@@ -1,6 +1,7 @@
 from weijian.research.views import (
     achievements,
     applications,
+    attachments,
     calls,
     dashboard,
     ethics,
@@ -13,4 +14,4 @@ from weijian.research.views import (
 app_name = "research"
 urlpatterns = [*calls.urlpatterns, *applications.urlpatterns, *reviews.urlpatterns, *execution.urlpatterns,
                *integrity.urlpatterns, *experts.urlpatterns, *dashboard.urlpatterns,
-               *achievements.urlpatterns, *ethics.urlpatterns]
+               *achievements.urlpatterns, *ethics.urlpatterns, *attachments.urlpatterns]

@@ -14,24 +14,27 @@ from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
 from weijian.accounts.pages import get_or_404
+from weijian.accounts.roles import Role
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.core.pages import Col, display
-from weijian.research import rules, selectors, services
+from weijian.research import attachments, recommendations, rules, selectors, services
+from weijian.research.completeness import BUDGET_HEADS
 from weijian.research.forms import (
     ApplicationFilterForm,
     ApplicationForm,
+    AttachmentForm,
     DecideForm,
     EndorseForm,
+    ExternalResultForm,
     ReturnForm,
     SubmitForm,
     TeamMemberForm,
     WithdrawForm,
 )
-from weijian.research.models import EDITABLE, ApplicationStatus
+from weijian.research.models import EDITABLE, ApplicationStatus, ExternalResult
 from weijian.research.views import APPLICATION_BADGE, ASSIGNMENT_BADGE, ResearchListPage, add_error, form_page
 from weijian.research.views.calls import _call
 
-FORM_FIELDS = tuple(ApplicationForm.base_fields)
 EVENT_LABELS = {"submit": "提交", "return": "退回修改", "endorse": "单位推荐", "approve": "立项",
                 "reject": "不予立项", "withdraw": "撤回"}
 
@@ -91,6 +94,28 @@ def _scores(actor, application):
             "named": named, "aggregate": rules.aggregate_scores([row["total"] for row in rows])}
 
 
+def _form_parts(actor, application, forms_) -> dict:
+    """The budget by heads, the milestones, the attachments (with the PI's upload form while he may edit)
+    and, for a recommended project, the result from above (with the commission's form)."""
+    kinds = set(application.attachments.values_list("kind", flat=True))
+    parts = {
+        "budget_rows": [(label, application.budget_lines[head]) for head, label in BUDGET_HEADS
+                        if head in application.budget_lines],
+        "attachments": application.attachments.all(),
+        "missing_attachments": [k for k in application.call.required_attachments if k not in kinds],
+        "recommended": recommendations.is_recommendation(application),
+    }
+    if selectors.is_pi(actor, application) and application.status in EDITABLE:
+        parts["attachment_form"] = forms_.get("attachment_form") or AttachmentForm(
+            prefix="attachment", kinds=attachments.attachment_kinds(application))
+    if (parts["recommended"] and application.status == ApplicationStatus.APPROVED
+            and actor.role == Role.COMMISSION_SCIENCE):
+        parts["external_form"] = forms_.get("external_form") or ExternalResultForm(prefix="external", initial={
+            "level": application.external_level or "provincial", "result": application.external_result or "won",
+            "funding": application.external_funding, "decided_on": application.external_decided_on})
+    return parts
+
+
 def _detail(request, application, *, status: int = 200, **forms_):
     actor = request.user
     actions = selectors.application_actions(actor=actor, application=application)
@@ -111,6 +136,7 @@ def _detail(request, application, *, status: int = 200, **forms_):
         "decide_form": forms_.get("decide_form") or DecideForm(prefix="decide", initial={
             "decision": "approve", "funded_amount": application.budget_total}),
     }
+    context |= _form_parts(actor, application, forms_)
     if can(actor, "research-review", "assign"):
         context["assignments"] = [(a, ASSIGNMENT_BADGE.get(a.status))
                                   for a in selectors.review_queue(actor=actor, application=application)]
@@ -124,21 +150,16 @@ def application_detail_view(request, pk: int):
     return _detail(request, _application(request, pk))
 
 
-def _initial(application) -> dict:
-    return {name: getattr(application, name) for name in FORM_FIELDS}
-
-
 @login_required
 def application_create_view(request, pk: int):
     """The logged-in health worker starts his application to an open call."""
     actor = request.user
     require(actor, "research-application", "create")
     call = _call(request, pk)
-    form = ApplicationForm(request.POST or None, initial={"budget_total": call.budget_ceiling})
+    form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
         try:
-            application = services.application_create(actor=actor, call=call, **data)
+            application = services.application_create(actor=actor, call=call, **form.for_service())
         except BusinessError as exc:
             add_error(form, exc)
         else:
@@ -161,10 +182,10 @@ def application_update_view(request, pk: int):
     application = _application(request, pk)
     if request.method != "POST" and not selectors.is_pi(actor, application):
         raise PermissionDenied
-    form = ApplicationForm(request.POST or None, initial=_initial(application))
+    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application))
     if request.method == "POST" and form.is_valid():
         try:
-            services.application_update(actor=actor, application=application, **form.cleaned_data)
+            services.application_update(actor=actor, application=application, **form.for_service())
         except BusinessError as exc:
             add_error(form, exc)
         else:
@@ -260,6 +281,20 @@ def application_decide_view(request, pk: int):
                 "已立项" if approve else "已决定不予立项", "decide_form", DecideForm, values)
 
 
+@login_required
+@require_POST
+def application_external_view(request, pk: int):
+    """The commission records what the province or the nation decided on a recommended project."""
+    require(request.user, "research-application", "decide")
+
+    def values(data):
+        return {"level": data["level"], "won": data["result"] == ExternalResult.WON, "funding": data["funding"],
+                "decided_on": data["decided_on"]}
+
+    return _act(request, _application(request, pk), recommendations.external_result_record, "已登记上级评审结果",
+                "external_form", ExternalResultForm, values)
+
+
 urlpatterns = [
     path("applications/", ApplicationListView.as_view(), name="application-list"),
     path("calls/<int:pk>/apply/", application_create_view, name="application-create"),
@@ -271,4 +306,5 @@ urlpatterns = [
     path("applications/<int:pk>/endorse/", application_endorse_view, name="application-endorse"),
     path("applications/<int:pk>/return/", application_return_view, name="application-return"),
     path("applications/<int:pk>/decide/", application_decide_view, name="application-decide"),
+    path("applications/<int:pk>/external/", application_external_view, name="application-external"),
 ]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from weijian.accounts.access import can, require, scoped_queryset
+from weijian.accounts.access import require, scoped_queryset
 from weijian.accounts.roles import Scope
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
@@ -17,7 +17,7 @@ from weijian.orgs.models import Division, DivisionLevel
 from weijian.research import achievements, indicators
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("当年立项", "近三年立项", "已结题（含终止）", "结题率", "逾期未结题")
+HEADERS = ("当年立项", "省级及以上立项", "近三年立项", "已结题（含终止）", "结题率", "逾期未结题")
 
 
 def _year(request, today) -> int:
@@ -57,20 +57,14 @@ def dashboard_view(request):
     rows = indicators.breakdown(actor=actor, year=year, on=on, district=district)
     by = "区（市）县" if actor.scope == Scope.CITY and district is None else "机构"
     if request.GET.get("export") == "xlsx":
-        table = [[row.name, row.funded, row.approved, row.closed, _rate(row), row.overdue] for row in rows]
+        table = [[row.name, row.funded, row.won, row.approved, row.closed, _rate(row), row.overdue] for row in rows]
         audit_record(actor=actor, action=AuditAction.EXPORT, entity="research-application",
                      summary=f"导出科研概览分{by}统计 {len(table)} 行（{year} 年{'，' + district.name if district else ''}）")
         response = HttpResponse(xlsx_bytes([by, *HEADERS], table, sheet_title=f"科研概览{year}"), content_type=XLSX)
         response["Content-Disposition"] = f"attachment; filename=research-dashboard-{year}.xlsx"
         return response
-    cards = [indicators.funded_projects(actor=actor, year=year, district=district),
-             indicators.closure_rate(actor=actor, on=on, district=district),
-             indicators.overdue_closures(actor=actor, on=on, district=district)]
-    if district is None and can(actor, "research-ethics", "list"):
-        cards.append(indicators.ethics_approvals(actor=actor, year=year))
-    if district is None and can(actor, "research-integrity", "list"):
-        cards.append(indicators.integrity_cases(actor=actor, year=year))
-    counts = achievements.achievement_counts(actor=actor, year=year)
+    cards = indicators.scope_indicators(actor=actor, year=year, on=on, district=district)
+    counts = achievements.achievement_counts(actor=actor, year=year, district=district)
     outputs = [("国家级奖励", counts.get("awards_national", 0)), ("省级奖励", counts.get("awards_provincial", 0)),
                ("市级奖励", counts.get("awards_municipal", 0)), ("成果转化", counts["transferred"]),
                ("适宜技术推广", counts["promoted"])]

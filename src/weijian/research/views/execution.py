@@ -54,7 +54,7 @@ def _steps(user, project: Application) -> set[str]:
     steps = set()
     commission, pi = user.role == Role.COMMISSION_SCIENCE, user.worker_id == project.pi_id
     closure = getattr(project, "closure", None)
-    if commission and project.status == ApplicationStatus.APPROVED:
+    if commission and project.status == ApplicationStatus.APPROVED and project.call.category != "recommendation":
         steps |= {"agreement", "terminate"}
     if project.status == ApplicationStatus.EXECUTING:
         if commission:
@@ -69,7 +69,9 @@ def _steps(user, project: Application) -> set[str]:
 @login_required
 def project_detail(request, pk):
     project = _project(request, pk)
-    forms = {"agreement": AgreementForm(), "midterm": MidTermForm(), "change": ChangeForm(),
+    # The agreement's targets start from the milestones of the application.
+    targets = "\n".join(f"{m['due']} {m['goal']}" for m in project.milestones)
+    forms = {"agreement": AgreementForm(initial={"milestones": targets}), "midterm": MidTermForm(), "change": ChangeForm(),
              "output": OutputForm(initial={"achieved_on": timezone.localdate()}), "closure": ClosureForm(),
              "accept": AcceptanceForm(), "terminate": TerminateForm(), "decide": ChangeDecisionForm()}
     return _page(request, project, forms)
