@@ -36,6 +36,7 @@ def test_call_to_closure(page, login, screenshot):
     _field(page, "opens_on").fill((today - dt.timedelta(days=1)).isoformat())
     _field(page, "closes_on").fill((today + dt.timedelta(days=30)).isoformat())
     _field(page, "experts_per_application").fill("1")
+    _field(page, "required_attachments").fill("单位推荐意见")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r".*/research/calls/\d+/$"))
     call_url = page.url
@@ -50,10 +51,25 @@ def test_call_to_closure(page, login, screenshot):
     page.get_by_role("link", name="新建申报书").click()
     _field(page, "title").fill(TITLE)
     _field(page, "specialty").fill(DEMO_EXPERT_SPECIALTY)
-    _field(page, "budget_total").fill("12")
+    _field(page, "budget_equipment").fill("8")
+    _field(page, "budget_labour").fill("4")
+    _field(page, "milestones").fill(f"{today.year + 1}-06-30 完成基线调查\n{today.year + 2}-06-30 完成干预评价")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r".*/research/applications/\d+/$"))
     application_url = page.url
+    assert "合计" in page.content() and "12.00" in page.content()  # the budget by heads adds up
+    # The call requires 单位推荐意见: submitting without it is refused with the reason; then he uploads it.
+    _field(page, "sign_integrity").check()
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "缺少必需附件：单位推荐意见" in page.content()
+    _field(page, "kind").select_option("单位推荐意见")
+    _field(page, "file").set_input_files(files=[{"name": "单位推荐意见.pdf", "mimeType": "application/pdf",
+                                                 "buffer": b"%PDF-1.4\n% synthetic test file\n%%EOF\n"}])
+    page.get_by_role("button", name="上传附件").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "附件已上传" in page.content()
+    screenshot(page, "research-02a-attachment-uploaded")
     _field(page, "sign_integrity").check()
     page.get_by_role("button", name="提交", exact=True).click()
     page.wait_for_load_state("domcontentloaded")

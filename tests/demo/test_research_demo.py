@@ -8,10 +8,12 @@ import pytest
 from weijian.accounts.access import scoped_queryset
 from weijian.accounts.models import User
 from weijian.demo import generate_city
-from weijian.research import indicators, reminders
+from weijian.research import attachments, indicators, reminders
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, conflict
+from weijian.research.completeness import budget_total
 from weijian.research.models import (
     Application,
+    ApplicationAttachment,
     ApplicationEvent,
     ApplicationStatus,
     AssignmentStatus,
@@ -86,3 +88,19 @@ def test_closure_reminders_were_sent_and_the_demo_worker_has_one(city):
     assert ApplicationEvent.objects.filter(action="remind_overdue").exists()
     assert not any(reminders.closure_reminders_send(actor=User.objects.get(username="commission_science"),
                                                     today=TODAY).values())  # already sent
+
+
+def test_forms_are_complete_and_recommendations_have_results(city):
+    submitted = Application.objects.filter(submitted_at__isnull=False)
+    assert submitted.exists() and not submitted.filter(budget_lines={}).exists()
+    sample = submitted.first()
+    assert budget_total(sample.budget_lines) == sample.budget_total and len(sample.milestones) == 3
+    # Every submitted application carries the call's required attachment, a readable (synthetic) PDF.
+    assert ApplicationAttachment.objects.filter(kind="单位推荐意见").count() == submitted.count()
+    science = User.objects.get(username="commission_science")
+    attachment = ApplicationAttachment.objects.first()
+    assert attachments.attachment_open(actor=science, attachment=attachment).startswith(b"%PDF")
+    won = indicators.provincial_projects_won(actor=science, year=TODAY.year - 1)
+    assert won.actual == 7
+    recommended = Application.objects.filter(call__category="recommendation")
+    assert recommended.count() == 12 and not TaskAgreement.objects.filter(application__in=recommended).exists()

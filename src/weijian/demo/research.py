@@ -12,21 +12,27 @@ demo user takes in the browser go through the services.
 """
 
 import datetime as dt
+import hashlib
 import random
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from weijian.accounts.models import User
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
+from weijian.core.crypto import encrypt_bytes
 from weijian.research import reminders, rules
 from weijian.research.assignment import ApplicationNeed, ExpertCandidate, conflict
+from weijian.research.completeness import budget_total
 from weijian.research.models import (
     Achievement,
     Application,
+    ApplicationAttachment,
     ApplicationEvent,
     ApplicationStatus,
     AppropriateTech,
@@ -77,7 +83,7 @@ def generate_research(*, actor: User, seed: int, today: dt.date | None = None) -
         demo_pi = Worker.objects.filter(pk=demo_id).values_list("pk", "institution_id", "name").first()
         calls = _calls(actor, today)
         experts = _experts(actor, rng, people, demo_pi)
-        last, general, youth, major = calls
+        last, general, youth, major, _recommendation = calls
         made = [_applications(actor, rng, last, people, 40, today, demo_pi, funded=True),
                 _applications(actor, rng, general, people, 30, today, demo_pi),
                 _applications(actor, rng, youth, people, 10, today, None),
@@ -85,6 +91,7 @@ def generate_research(*, actor: User, seed: int, today: dt.date | None = None) -
         _reviews(actor, rng, [a for batch in made for a in batch], experts, today)
         _integrity_and_ethics(actor, rng, made[0], people, today)
         _achievements(actor, rng, made[0], today)
+        made.append(_recommended(actor, rng, calls[4], people, today))
         reminders.closure_reminders_send(actor=actor, today=today)
         summary.calls, summary.experts = len(calls), len(experts)
         summary.applications = sum(len(batch) for batch in made)
@@ -102,7 +109,9 @@ def _calls(actor, today: dt.date) -> list[Call]:
              (year, f"{year}年度青年科研项目", "youth", today - dt.timedelta(days=10), today + dt.timedelta(days=50),
               CallStatus.OPEN, None),
              (year, f"{year}年度重大科研项目", "major", today - dt.timedelta(days=90), today - dt.timedelta(days=30),
-              CallStatus.CLOSED, None)]
+              CallStatus.CLOSED, None),
+             (year - 1, f"{year - 1}年度省级、国家级科技计划项目推荐", "recommendation", dt.date(year - 1, 2, 1),
+              dt.date(year - 1, 3, 15), CallStatus.CLOSED, None)]
     calls = []
     for call_year, title, category, opens, closes, status, quota in specs:
         calls.append(Call.objects.create(
@@ -150,22 +159,74 @@ def _applications(actor, rng, call: Call, people, count: int, today: dt.date, de
     for n, ((worker_id, institution_id, _name), status) in enumerate(zip(picks, statuses, strict=True), start=1):
         specialty = rng.choice(SPECIALTIES)
         submitted = status != ApplicationStatus.DRAFT
+        lines = _budget(rng, Decimal(rng.choice(("8", "10", "12", "15", "20"))))
         rows.append(Application(
             call=call, number=f"KY{call.year}-{call.pk:03d}-{n:04d}", title=rng.choice(TOPICS).format(s=specialty),
             specialty=specialty, pi_id=worker_id, institution_id=institution_id, status=status,
             version=2 if status == ApplicationStatus.RETURNED else 1,
-            summary="围绕基层常见病开展研究（演示数据）", budget_total=Decimal(rng.choice(("8", "10", "12", "15", "20"))),
-            human_subjects=rng.random() < 0.5, integrity_signed_at=now if submitted else None,
-            submitted_at=now if submitted else None))
+            summary="围绕基层常见病开展研究（演示数据）", budget_total=budget_total(lines), budget_lines=lines,
+            milestones=_milestones(call.closes_on), human_subjects=rng.random() < 0.5,
+            integrity_signed_at=now if submitted else None, submitted_at=now if submitted else None))
     applications = Application.objects.bulk_create(rows)
     team = [TeamMember(application=a, worker_id=w, role="member")
             for a in applications for w, _i, _n in rng.sample(people, 3) if w != a.pi_id]
     TeamMember.objects.bulk_create(team, ignore_conflicts=True)
     ApplicationEvent.objects.bulk_create([ApplicationEvent(application=a, version=1, action="submit", actor=actor)
                                           for a in applications if a.submitted_at])
+    _attach(actor, call, [a for a in applications if a.submitted_at])
     if funded:
         _execution(actor, rng, call, applications, today, demo_pi[0] if demo_pi else None)
     return applications
+
+
+def _budget(rng, total: Decimal) -> dict[str, str]:
+    """The total split over three heads, in whole 万元 where it can be."""
+    heads = rng.sample(["equipment", "materials", "testing", "travel", "labour", "consulting"], 3)
+    first = (total * Decimal("0.5")).quantize(Decimal("1"))
+    second = ((total - first) * Decimal("0.6")).quantize(Decimal("1"))
+    amounts = (first, second, total - first - second)
+    return {head: str(amount.quantize(Decimal("0.01"))) for head, amount in zip(heads, amounts, strict=True)}
+
+
+def _milestones(start: dt.date) -> list[dict]:
+    steps = ((180, "完成研究方案论证与伦理审查"), (540, "完成研究对象入组与基线调查"), (900, "完成随访、数据分析并撰写论文"))
+    return [{"due": (start + dt.timedelta(days=days)).isoformat(), "goal": goal} for days, goal in steps]
+
+
+def _demo_pdf(text: str) -> bytes:
+    """A one-page PDF standing in for a scanned form (synthetic: it says so on the page)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont("STSong-Light", 16)
+    page.drawString(72, 760, text)
+    page.setFont("STSong-Light", 11)
+    page.drawString(72, 730, "演示数据，非真实文件")
+    page.save()
+    return buffer.getvalue()
+
+
+def _attach(actor, call: Call, applications: list[Application]) -> None:
+    """The call's required attachments for every submitted application (one synthetic PDF each kind)."""
+    for kind in call.required_attachments:
+        data = _demo_pdf(f"{kind}（演示）")
+        digest = hashlib.sha256(data).hexdigest()
+        sealed = encrypt_bytes(data)
+        rows = []
+        for application in applications:
+            attachment = ApplicationAttachment(application=application, kind=kind, original_name=f"{kind}.pdf",
+                                               content_type="application/pdf", size=len(data), sha256=digest,
+                                               uploaded_by=actor)
+            attachment.file.save(f"{uuid.uuid4().hex}.bin", ContentFile(sealed), save=False)
+            rows.append(attachment)
+        ApplicationAttachment.objects.bulk_create(rows)
 
 
 def _execution(actor, rng, call: Call, applications: list[Application], today: dt.date,
@@ -226,6 +287,26 @@ def _reviews(actor, rng, applications: list[Application], experts: list[Expert],
                 comment="研究设计合理，建议补充样本量计算依据（演示数据）" if scored else "",
                 submitted_at=timezone.now() if scored else None))
     ReviewAssignment.objects.bulk_create(rows)
+
+
+def _recommended(actor, rng, call: Call, people, today: dt.date) -> list[Application]:
+    """Last year's recommendations to provincial and national programmes: twelve recommended, with the
+    results that came back (seven won, three not, two still pending)."""
+    applications = _applications(actor, rng, call, people, 12, today, None, in_review=True)
+    decided = timezone.make_aware(dt.datetime.combine(call.closes_on + dt.timedelta(days=20), dt.time(10)))
+    results = [("provincial", True)] * 5 + [("national", True)] * 2 + [("provincial", False)] * 3 + [None] * 2
+    for application, result in zip(applications, results, strict=True):
+        application.status, application.decided_at = ApplicationStatus.APPROVED, decided
+        application.score = Decimal(rng.randint(8000, 9400)) / 100
+        if result:
+            level, won = result
+            application.external_level, application.external_result = level, "won" if won else "not_won"
+            application.external_funding = Decimal(rng.choice(("30", "50", "80"))) if won else None
+            decided_on = dt.date(call.year, 9, 1) + dt.timedelta(days=rng.randint(0, 90))
+            application.external_decided_on = min(today, decided_on)
+    Application.objects.bulk_update(applications, ["status", "decided_at", "score", "external_level", "external_result",
+                                                   "external_funding", "external_decided_on"])
+    return applications
 
 
 def _integrity_and_ethics(actor, rng, funded: list[Application], people, today: dt.date) -> None:
