@@ -143,7 +143,8 @@ def test_create_and_publish_a_call_through_the_pages(world, client_for):
     data = dict(title="2026年度市级医学科研项目", year=today().year, category="general", budget_ceiling="30",
                 opens_on=(today() + dt.timedelta(days=5)).isoformat(), closes_on=today().isoformat(),
                 min_title_level="intermediate", youth_age_limit="", institution_quota="2",
-                experts_per_application="3")
+                experts_per_application="3", priority_fields="基层卫生，慢病防治、基层卫生",
+                required_attachments="单位推荐意见、伦理审查批件")
     response = client.post(reverse("research:call-create"), data)
     assert response.status_code == 422 and "结束日期不能早于开始日期" in _body(response)
     assert not Call.objects.exists()
@@ -152,6 +153,7 @@ def test_create_and_publish_a_call_through_the_pages(world, client_for):
     call = Call.objects.get()
     assert response.redirect_chain[-1][0] == reverse("research:call-detail", args=[call.pk])
     assert (call.status, call.institution_quota, call.experts_per_application) == (CallStatus.DRAFT, 2, 3)
+    assert (call.priority_fields, call.required_attachments) == (["基层卫生", "慢病防治"], ["单位推荐意见", "伦理审查批件"])
     body = _body(response)
     assert "申报通知已保存为草稿" in body and "data-confirm" in body and "发布" in body
 

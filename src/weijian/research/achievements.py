@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import access_object, institution_in_scope, require, scoped_queryset
 from weijian.audit.actions import AuditAction
@@ -37,7 +38,7 @@ def _audit(actor, action, obj, summary: str) -> None:
 def achievement_register(*, actor, title: str, institution, lead, summary: str = "", application=None) -> Achievement:
     require(actor, ENTITY, "create")
     if not institution_in_scope(actor, institution):
-        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "完成单位不在您的管辖范围内", field="institution")
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, _("完成单位不在您的管辖范围内"), field="institution")
     achievement = Achievement.objects.create(title=title.strip(), institution=institution, lead=lead,
                                              summary=summary.strip(), application=application)
     _audit(actor, AuditAction.CREATE, achievement, f"登记科研成果：{achievement.title}")
@@ -51,9 +52,9 @@ def achievement_appraise(*, actor, achievement: Achievement, panel: list[str], v
     require(actor, ENTITY, "appraise")
     names = [name.strip() for name in panel if name.strip()]
     if len(names) < 5 or len(set(names)) != len(names):
-        raise BusinessError(E.CALL_INVALID, "鉴定专家组应由至少5名不同的专家组成", field="panel")
+        raise BusinessError(E.CALL_INVALID, _("鉴定专家组应由至少5名不同的专家组成"), field="panel")
     if verdict not in AppraisalVerdict.values:
-        raise BusinessError(E.CALL_INVALID, "鉴定结论无效", field="verdict")
+        raise BusinessError(E.CALL_INVALID, _("鉴定结论无效"), field="verdict")
     achievement.panel, achievement.verdict, achievement.appraised_on = names, verdict, appraised_on
     achievement.save(update_fields=["panel", "verdict", "appraised_on", "updated_at"])
     _audit(actor, AuditAction.APPROVE, achievement,
@@ -66,7 +67,7 @@ def award_record(*, actor, achievement: Achievement, name: str, level: str, year
                  grade: str = "") -> Award:
     require(actor, ENTITY, "appraise")
     if status == AwardStatus.WON and not grade.strip():
-        raise BusinessError(E.CALL_INVALID, "获奖时请填写奖励等级", field="grade")
+        raise BusinessError(E.CALL_INVALID, _("获奖时请填写奖励等级"), field="grade")
     award = Award.objects.create(achievement=achievement, name=name.strip(), level=level, year=year,
                                  status=status, grade=grade.strip())
     _audit(actor, AuditAction.CREATE, award, f"科技奖励：{award.name}（{award.get_level_display()}，"
@@ -79,11 +80,11 @@ def award_result_record(*, actor, award: Award, status: str, grade: str = "") ->
     """The result of a nomination: won (with its grade: 一等奖, 二等奖 …) or not won; recorded once."""
     require(actor, ENTITY, "appraise")
     if award.status != AwardStatus.NOMINATED:
-        raise BusinessError(E.STATUS_INVALID, "该奖项的评审结果已登记", field="status")
+        raise BusinessError(E.STATUS_INVALID, _("该奖项的评审结果已登记"), field="status")
     if status not in (AwardStatus.WON, AwardStatus.NOT_WON):
-        raise BusinessError(E.CALL_INVALID, "请选择评审结果：获奖或未获奖", field="status")
+        raise BusinessError(E.CALL_INVALID, _("请选择评审结果：获奖或未获奖"), field="status")
     if status == AwardStatus.WON and not grade.strip():
-        raise BusinessError(E.CALL_INVALID, "获奖时请填写奖励等级", field="grade")
+        raise BusinessError(E.CALL_INVALID, _("获奖时请填写奖励等级"), field="grade")
     before = {"status": award.status, "grade": award.grade}
     award.status, award.grade = status, grade.strip() if status == AwardStatus.WON else ""
     award.save(update_fields=["status", "grade", "updated_at"])
@@ -109,7 +110,7 @@ def technology_publish(*, actor, name: str, description: str, applicable_levels:
                        training_materials: str = "", achievement=None) -> AppropriateTech:
     require(actor, ENTITY, "appraise")
     if not applicable_levels:
-        raise BusinessError(E.CALL_INVALID, "请选择适用的机构类别", field="applicable_levels")
+        raise BusinessError(E.CALL_INVALID, _("请选择适用的机构类别"), field="applicable_levels")
     technology = AppropriateTech.objects.create(name=name.strip(), description=description.strip(),
                                                 applicable_levels=list(applicable_levels), contact=contact.strip(),
                                                 training_materials=training_materials.strip(),
@@ -124,9 +125,9 @@ def promotion_record(*, actor, technology: AppropriateTech, institution, adopted
     """An institution adopted the technology (once per institution; a later record updates the count)."""
     require(actor, ENTITY, "create")
     if not institution_in_scope(actor, institution):
-        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "推广机构不在您的管辖范围内", field="institution")
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, _("推广机构不在您的管辖范围内"), field="institution")
     if people_trained < 0:
-        raise BusinessError(E.CALL_INVALID, "培训人数不能为负数", field="people_trained")
+        raise BusinessError(E.CALL_INVALID, _("培训人数不能为负数"), field="people_trained")
     promotion, _created = Promotion.objects.update_or_create(
         technology=technology, institution=institution,
         defaults={"adopted_on": adopted_on, "people_trained": people_trained})

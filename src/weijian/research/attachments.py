@@ -10,6 +10,7 @@ import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import access_object, require
 from weijian.accounts.roles import Role
@@ -36,24 +37,24 @@ def _read(uploaded_file) -> bytes:
     try:
         data = read_limited(uploaded_file, MAX_BYTES)
     except FileTooLarge:
-        raise BusinessError(E.ATTACHMENT_INVALID, "附件不能超过 20 MB", field="file") from None
+        raise BusinessError(E.ATTACHMENT_INVALID, _("附件不能超过 20 MB"), field="file") from None
     except FileEmpty:
-        raise BusinessError(E.ATTACHMENT_INVALID, "附件文件为空", field="file") from None
+        raise BusinessError(E.ATTACHMENT_INVALID, _("附件文件为空"), field="file") from None
     return data
 
 
 def attachment_add(*, actor, application: Application, kind: str, uploaded_file) -> tuple[ApplicationAttachment, bool]:
     """Attach a file while the application is a draft or returned; returns (attachment, created)."""
-    _own(actor, application, action="上传附件")
+    _own(actor, application, action=_("上传附件"))
     require(actor, ENTITY, "update")
     if application.status not in EDITABLE:
         raise BusinessError(E.NOT_EDITABLE)
     if kind not in attachment_kinds(application):
-        raise BusinessError(E.ATTACHMENT_INVALID, "请选择附件类别", field="kind")
+        raise BusinessError(E.ATTACHMENT_INVALID, _("请选择附件类别"), field="kind")
     data = _read(uploaded_file)
     sniffed = sniff(data)
     if sniffed is None:
-        raise BusinessError(E.ATTACHMENT_INVALID, "附件只能是 PDF、JPEG 或 PNG 文件", field="file")
+        raise BusinessError(E.ATTACHMENT_INVALID, _("附件只能是 PDF、JPEG 或 PNG 文件"), field="file")
     content_type, extension = sniffed
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
@@ -73,7 +74,7 @@ def attachment_add(*, actor, application: Application, kind: str, uploaded_file)
 
 def attachment_remove(*, actor, attachment: ApplicationAttachment) -> None:
     application = attachment.application
-    _own(actor, application, action="删除附件")
+    _own(actor, application, action=_("删除附件"))
     require(actor, ENTITY, "update")
     if application.status not in EDITABLE:
         raise BusinessError(E.NOT_EDITABLE)

@@ -1,10 +1,17 @@
 """The research documents as PDF: the task agreement (任务书) of a funded project, the closure
 certificate (结题证书) and an ethics committee's decision letter (伦理审查批件 / 审查意见通知书). Built offline with reportlab's built-in CID font STSong-Light (no font file
-shipped; the reader's PDF viewer supplies the glyphs), like the CME certificate."""
+shipped; the reader's PDF viewer supplies the glyphs), like the CME certificate.
 
+They are the commission's and the committees' issued documents, so they stay in Chinese whatever language
+the reader's pages are in: each is built with the default language active, which keeps the model labels
+they print (project category, verdict, decision …) Chinese too.
+"""
+
+import functools
 import io
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from weijian.research.ethics_selectors import agenda_item, submission_approvals
 from weijian.research.models import Application, ClosureVerdict, EthicsDecision, EthicsSubmissionStatus
@@ -35,6 +42,14 @@ def _table(rows, widths):
     return table
 
 
+def _in_chinese(build):
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return build(*args, **kwargs)
+    return wrapper
+
+
 def _build(title: str, story_of) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -46,6 +61,7 @@ def _build(title: str, story_of) -> bytes:
     return buffer.getvalue()
 
 
+@_in_chinese
 def task_agreement_pdf(project: Application) -> bytes:
     """The agreement of an executing (or later) project; ValueError when none was issued."""
     from reportlab.platypus import Paragraph, Spacer
@@ -76,6 +92,7 @@ def task_agreement_pdf(project: Application) -> bytes:
     return _build(f"{agreement.number} 科研项目任务书", story)
 
 
+@_in_chinese
 def closure_certificate_pdf(project: Application) -> bytes:
     """The certificate of a project closed with a passing verdict; ValueError otherwise."""
     from reportlab.platypus import Paragraph, Spacer
@@ -100,6 +117,7 @@ def closure_certificate_pdf(project: Application) -> bytes:
     return _build(f"{project.number} 结题证书", story)
 
 
+@_in_chinese
 def ethics_letter_pdf(submission) -> bytes:
     """The decision letter of an ethics submission: 伦理审查批件 when it grants an approval, 伦理审查意见通知书
     otherwise. ValueError until the committee has decided."""

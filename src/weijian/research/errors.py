@@ -1,48 +1,50 @@
-"""Research error codes. Messages are plain Chinese for now; they join the translation catalogue
-together with the research pages."""
+"""Research error codes. Messages are Chinese source strings in the translation catalogue, rendered in
+the request's language when a BusinessError is raised."""
+
+from django.utils.translation import gettext_lazy as _
 
 from weijian.core.errors import ErrorCode
 
 
 class ResearchErrorCode(ErrorCode):
-    CALL_NOT_OPEN = "call_not_open", "申报通知未发布或已截止"
-    CALL_INVALID = "call_invalid", "申报通知的内容不完整或不合理"
-    STATUS_INVALID = "status_invalid", "申报书当前状态不允许此操作"
-    NOT_EDITABLE = "not_editable", "申报书已提交，不能修改；如需修改，请由单位科教部门退回"
-    NOT_THE_PI = "not_the_pi", "只有项目负责人本人可以填写和提交申报书"
-    INTEGRITY_REQUIRED = "integrity_required", "请先签署科研诚信承诺书"
-    NOT_ELIGIBLE = "not_eligible", "不符合申报条件"
-    SANCTIONED = "sanctioned", "科研失信惩戒期内，不能进行此操作"
-    WORKER_OUT_OF_SCOPE = "worker_out_of_scope", "人员不存在或不在您的管辖范围内"
-    TEAM_DUPLICATE = "team_duplicate", "该人员已在团队中"
-    COMMENT_REQUIRED = "comment_required", "退回或不予立项时请填写意见"
-    ETHICS_REQUIRED = "ethics_required", "项目涉及人体研究，须有有效的伦理审查批件方可立项"
-    HGR_REQUIRED = "hgr_required", "项目涉及人类遗传资源，须填写人类遗传资源行政许可或备案号方可立项"
-    BIOSAFETY_REQUIRED = "biosafety_required", "项目涉及病原微生物，须填写生物安全实验室备案号方可立项"
-    NOT_YOUR_REVIEW = "not_your_review", "这不是分配给您的评审任务"
-    REVIEW_CLOSED = "review_closed", "该评审任务已提交或已过期"
-    SCORES_INVALID = "scores_invalid", "评分不完整或超出范围"
-    SCORES_SEALED = "scores_sealed", "评审截止前不能查看其他专家的评分"
-    SCORES_NOT_YET = "scores_not_yet", "立项决定前不能查看评审意见"
-    FORM_INVALID = "form_invalid", "申报书内容填写有误"
-    ATTACHMENT_INVALID = "attachment_invalid", "附件不符合要求"
-    EXTERNAL_INVALID = "external_invalid", "只有已推荐的省级、国家级推荐项目可以登记上级评审结果"
-    NO_EXPERTS = "no_experts", "没有可分配的评审专家"
-    AMOUNT_INVALID = "amount_invalid", "资助金额应为不超过资助上限的非负数"
-    DATES_INVALID = "dates_invalid", "结束日期不能早于开始日期"
+    CALL_NOT_OPEN = "call_not_open", _("申报通知未发布或已截止")
+    CALL_INVALID = "call_invalid", _("申报通知的内容不完整或不合理")
+    STATUS_INVALID = "status_invalid", _("申报书当前状态不允许此操作")
+    NOT_EDITABLE = "not_editable", _("申报书已提交，不能修改；如需修改，请由单位科教部门退回")
+    NOT_THE_PI = "not_the_pi", _("只有项目负责人本人可以填写和提交申报书")
+    INTEGRITY_REQUIRED = "integrity_required", _("请先签署科研诚信承诺书")
+    NOT_ELIGIBLE = "not_eligible", _("不符合申报条件")
+    SANCTIONED = "sanctioned", _("科研失信惩戒期内，不能进行此操作")
+    WORKER_OUT_OF_SCOPE = "worker_out_of_scope", _("人员不存在或不在您的管辖范围内")
+    TEAM_DUPLICATE = "team_duplicate", _("该人员已在团队中")
+    COMMENT_REQUIRED = "comment_required", _("退回或不予立项时请填写意见")
+    ETHICS_REQUIRED = "ethics_required", _("项目涉及人体研究，须有有效的伦理审查批件方可立项")
+    HGR_REQUIRED = "hgr_required", _("项目涉及人类遗传资源，须填写人类遗传资源行政许可或备案号方可立项")
+    BIOSAFETY_REQUIRED = "biosafety_required", _("项目涉及病原微生物，须填写生物安全实验室备案号方可立项")
+    NOT_YOUR_REVIEW = "not_your_review", _("这不是分配给您的评审任务")
+    REVIEW_CLOSED = "review_closed", _("该评审任务已提交或已过期")
+    SCORES_INVALID = "scores_invalid", _("评分不完整或超出范围")
+    SCORES_SEALED = "scores_sealed", _("评审截止前不能查看其他专家的评分")
+    SCORES_NOT_YET = "scores_not_yet", _("立项决定前不能查看评审意见")
+    FORM_INVALID = "form_invalid", _("申报书内容填写有误")
+    ATTACHMENT_INVALID = "attachment_invalid", _("附件不符合要求")
+    EXTERNAL_INVALID = "external_invalid", _("只有已推荐的省级、国家级推荐项目可以登记上级评审结果")
+    NO_EXPERTS = "no_experts", _("没有可分配的评审专家")
+    AMOUNT_INVALID = "amount_invalid", _("资助金额应为不超过资助上限的非负数")
+    DATES_INVALID = "dates_invalid", _("结束日期不能早于开始日期")
     # Ethics committees (伦理审查, ethics.py)
-    ETHICS_NOT_NEEDED = "ethics_not_needed", "该项目未申报涉及人体研究或人类遗传资源，无需提交伦理审查"
-    ETHICS_PI_ONLY = "ethics_pi_only", "只有项目负责人本人可以提交或撤回伦理审查申请"
-    ETHICS_SECRETARY_ONLY = "ethics_secretary_only", "只有本伦理委员会的委员（伦理委员会账号）可以办理此事项"
-    ETHICS_COMMITTEE_INVALID = "ethics_committee_invalid", "伦理委员会不存在、已停止受理或信息不完整"
-    ETHICS_MEMBER_INVALID = "ethics_member_invalid", "委员信息不完整或不正确"
-    ETHICS_SUBMISSION_INVALID = "ethics_submission_invalid", "不能提交该伦理审查申请"
-    ETHICS_STATUS_INVALID = "ethics_status_invalid", "伦理审查申请当前状态不允许此操作"
-    ETHICS_MEETING_INVALID = "ethics_meeting_invalid", "会议的日期或状态不允许此操作"
-    ETHICS_RECUSED = "ethics_recused", "须回避的委员不能参加该项审查"
-    ETHICS_VOTE_INVALID = "ethics_vote_invalid", "只有到会且无须回避的委员可以表决，意见须为该类审查可作出的决定"
-    ETHICS_NO_QUORUM = "ethics_no_quorum", "到会委员的人数或组成不符合要求，会议不能作出决定"
-    ETHICS_NO_MAJORITY = "ethics_no_majority", "没有一种意见得到超过全体委员（回避者除外）半数的同意，不能作出决定"
-    ETHICS_EXPEDITED_NEGATIVE = "ethics_expedited_negative", "快速审查不能作出否定性决定，请转会议审查"
-    ETHICS_REVIEWERS_INVALID = "ethics_reviewers_invalid", "快速审查应由 1 至 2 名无须回避的委员进行"
-    ETHICS_OPINION_REQUIRED = "ethics_opinion_required", "修改后同意或否定性决定须填写审查意见"
+    ETHICS_NOT_NEEDED = "ethics_not_needed", _("该项目未申报涉及人体研究或人类遗传资源，无需提交伦理审查")
+    ETHICS_PI_ONLY = "ethics_pi_only", _("只有项目负责人本人可以提交或撤回伦理审查申请")
+    ETHICS_SECRETARY_ONLY = "ethics_secretary_only", _("只有本伦理委员会的委员（伦理委员会账号）可以办理此事项")
+    ETHICS_COMMITTEE_INVALID = "ethics_committee_invalid", _("伦理委员会不存在、已停止受理或信息不完整")
+    ETHICS_MEMBER_INVALID = "ethics_member_invalid", _("委员信息不完整或不正确")
+    ETHICS_SUBMISSION_INVALID = "ethics_submission_invalid", _("不能提交该伦理审查申请")
+    ETHICS_STATUS_INVALID = "ethics_status_invalid", _("伦理审查申请当前状态不允许此操作")
+    ETHICS_MEETING_INVALID = "ethics_meeting_invalid", _("会议的日期或状态不允许此操作")
+    ETHICS_RECUSED = "ethics_recused", _("须回避的委员不能参加该项审查")
+    ETHICS_VOTE_INVALID = "ethics_vote_invalid", _("只有到会且无须回避的委员可以表决，意见须为该类审查可作出的决定")
+    ETHICS_NO_QUORUM = "ethics_no_quorum", _("到会委员的人数或组成不符合要求，会议不能作出决定")
+    ETHICS_NO_MAJORITY = "ethics_no_majority", _("没有一种意见得到超过全体委员（回避者除外）半数的同意，不能作出决定")
+    ETHICS_EXPEDITED_NEGATIVE = "ethics_expedited_negative", _("快速审查不能作出否定性决定，请转会议审查")
+    ETHICS_REVIEWERS_INVALID = "ethics_reviewers_invalid", _("快速审查应由 1 至 2 名无须回避的委员进行")
+    ETHICS_OPINION_REQUIRED = "ethics_opinion_required", _("修改后同意或否定性决定须填写审查意见")

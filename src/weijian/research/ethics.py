@@ -20,6 +20,8 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from weijian.accounts.access import institution_in_scope, require
 from weijian.accounts.models import User
@@ -71,8 +73,8 @@ def _for_committee(actor, committee: EthicsCommittee, *, entity: str, action: st
 
 def _status(submission: EthicsSubmission, *allowed: str) -> None:
     if submission.status not in allowed:
-        raise BusinessError(E.ETHICS_STATUS_INVALID,
-                            f"{E.ETHICS_STATUS_INVALID.message}（当前状态：{submission.get_status_display()}）")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("%(message)s（当前状态：%(status)s）") % {
+            "message": E.ETHICS_STATUS_INVALID.message, "status": submission.get_status_display()})
 
 
 def _locked(submission: EthicsSubmission, *allowed: str) -> EthicsSubmission:
@@ -90,12 +92,12 @@ def committee_create(*, actor, institution, name: str, filing_number: str = "") 
     require(actor, COMMITTEE, "create")
     if not institution_in_scope(actor, institution):
         _refuse(actor, E.ETHICS_COMMITTEE_INVALID, entity=COMMITTEE, obj=institution,
-                reason="只能为本单位设立伦理委员会")
+                reason=_("只能为本单位设立伦理委员会"))
     name = name.strip()
     if not name:
-        raise BusinessError(E.ETHICS_COMMITTEE_INVALID, "请填写伦理委员会名称", field="name")
+        raise BusinessError(E.ETHICS_COMMITTEE_INVALID, _("请填写伦理委员会名称"), field="name")
     if EthicsCommittee.objects.filter(institution=institution, name=name).exists():
-        raise BusinessError(E.ETHICS_COMMITTEE_INVALID, "本单位已有同名的伦理委员会", field="name")
+        raise BusinessError(E.ETHICS_COMMITTEE_INVALID, _("本单位已有同名的伦理委员会"), field="name")
     with transaction.atomic():
         committee = EthicsCommittee.objects.create(institution=institution, name=name,
                                                    filing_number=filing_number.strip())
@@ -109,7 +111,7 @@ def _keeps(actor, committee: EthicsCommittee) -> None:
     require(actor, COMMITTEE, "update")
     if not selectors.may_keep_members(actor, committee):
         _refuse(actor, E.ETHICS_SECRETARY_ONLY, entity=COMMITTEE, obj=committee,
-                reason="只能维护本单位或本人所在的伦理委员会的委员")
+                reason=_("只能维护本单位或本人所在的伦理委员会的委员"))
 
 
 def member_add(*, actor, committee: EthicsCommittee, name: str, role: str = EthicsMemberRole.MEMBER,
@@ -121,21 +123,21 @@ def member_add(*, actor, committee: EthicsCommittee, name: str, role: str = Ethi
     _keeps(actor, committee)
     name = name.strip()
     if not name:
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "请填写委员姓名", field="name")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("请填写委员姓名"), field="name")
     if role not in EthicsMemberRole.values:
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "请选择职务", field="role")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("请选择职务"), field="role")
     if gender and gender not in Sex.values:
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "性别不正确", field="gender")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("性别不正确"), field="gender")
     if role == EthicsMemberRole.CHAIR and committee.members.filter(role=role, is_active=True).exists():
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "本委员会已有主任委员", field="role")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("本委员会已有主任委员"), field="role")
     user = None
     if username.strip():
         user = User.objects.filter(username=username.strip(), role=Role.ETHICS, is_active=True).first()
         if user is None:
-            raise BusinessError(E.ETHICS_MEMBER_INVALID, "未找到该账号，或该账号不是有效的伦理委员会账号",
+            raise BusinessError(E.ETHICS_MEMBER_INVALID, _("未找到该账号，或该账号不是有效的伦理委员会账号"),
                                 field="username")
         if committee.members.filter(user=user).exists():
-            raise BusinessError(E.ETHICS_MEMBER_INVALID, "该账号已是本委员会委员", field="username")
+            raise BusinessError(E.ETHICS_MEMBER_INVALID, _("该账号已是本委员会委员"), field="username")
     worker = None
     if id_number.strip():
         try:
@@ -144,9 +146,9 @@ def member_add(*, actor, committee: EthicsCommittee, name: str, role: str = Ethi
             raise BusinessError(E.ETHICS_MEMBER_INVALID, str(exc), field="id_number") from None
         worker = Worker.objects.filter(id_number_index=id_number_index(value)).first()
         if worker is None or worker.name != name:
-            raise BusinessError(E.ETHICS_MEMBER_INVALID, "未找到姓名与身份证号相符的本市卫生人员", field="id_number")
+            raise BusinessError(E.ETHICS_MEMBER_INVALID, _("未找到姓名与身份证号相符的本市卫生人员"), field="id_number")
         if committee.members.filter(worker=worker).exists():
-            raise BusinessError(E.ETHICS_MEMBER_INVALID, "该人员已是本委员会委员", field="id_number")
+            raise BusinessError(E.ETHICS_MEMBER_INVALID, _("该人员已是本委员会委员"), field="id_number")
     with transaction.atomic():
         member = EthicsMember.objects.create(
             committee=committee, name=name, role=role, user=user, worker=worker, expertise=expertise.strip(),
@@ -186,11 +188,11 @@ def submission_create(*, actor, application: Application, committee: EthicsCommi
     if not (application.human_subjects or application.human_genetic_resources):  # what the approval gate covers
         raise BusinessError(E.ETHICS_NOT_NEEDED)
     if application.status in (ApplicationStatus.WITHDRAWN, ApplicationStatus.REJECTED):
-        raise BusinessError(E.ETHICS_STATUS_INVALID, "申报书已撤回或未立项，不能提交伦理审查")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("申报书已撤回或未立项，不能提交伦理审查"))
     if not selectors.submission_committees(actor=actor).filter(pk=committee.pk).exists():
         raise BusinessError(E.ETHICS_COMMITTEE_INVALID, field="committee")
     if kind not in EthicsSubmissionKind.values:
-        raise BusinessError(E.ETHICS_SUBMISSION_INVALID, "请选择审查类别", field="kind")
+        raise BusinessError(E.ETHICS_SUBMISSION_INVALID, _("请选择审查类别"), field="kind")
     history = EthicsSubmission.objects.filter(application=application)
     decided = history.filter(committee=committee, status=EthicsSubmissionStatus.DECIDED)
     problem = rules.submission_problem(
@@ -237,7 +239,7 @@ def submission_accept(*, actor, submission: EthicsSubmission, review_type: str) 
     allowed = (EthicsSubmissionStatus.SUBMITTED, EthicsSubmissionStatus.ACCEPTED)
     _status(submission, *allowed)
     if review_type not in EthicsReviewType.values:
-        raise BusinessError(E.ETHICS_STATUS_INVALID, "请选择审查方式", field="review_type")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("请选择审查方式"), field="review_type")
     with transaction.atomic():
         current = _locked(submission, *allowed)
         before = {"status": current.status, "review_type": current.review_type}
@@ -259,9 +261,9 @@ def recusal_declare(*, actor, submission: EthicsSubmission, member: EthicsMember
     _for_committee(actor, submission.committee, entity=SUBMISSION, action="review", obj=submission)
     _status(submission, *ETHICS_OPEN)
     if member.committee_id != submission.committee_id:
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "该委员不属于本委员会", field="member")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("该委员不属于本委员会"), field="member")
     if not reason.strip():
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "请填写回避原因", field="reason")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("请填写回避原因"), field="reason")
     with transaction.atomic():
         _locked(submission, *ETHICS_OPEN)
         recusal, _created = EthicsRecusal.objects.update_or_create(
@@ -299,12 +301,12 @@ def meeting_agenda_add(*, actor, meeting: EthicsMeeting, submission: EthicsSubmi
     must stay out of it are recorded now."""
     _for_committee(actor, meeting.committee, entity=MEETING, action="update", obj=meeting)
     if submission.committee_id != meeting.committee_id:
-        raise BusinessError(E.ETHICS_STATUS_INVALID, "只能将本委员会受理的申请列入会议", field="submission")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("只能将本委员会受理的申请列入会议"), field="submission")
     _status(submission, EthicsSubmissionStatus.ACCEPTED)
     if submission.review_type != EthicsReviewType.MEETING:
-        raise BusinessError(E.ETHICS_STATUS_INVALID, "快速审查的申请无须列入会议；如需会议审查，请先改为会议审查")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("快速审查的申请无须列入会议；如需会议审查，请先改为会议审查"))
     if meeting.status != EthicsMeetingStatus.PLANNED:
-        raise BusinessError(E.ETHICS_MEETING_INVALID, "会议已召开，不能再增加审查事项", field="meeting")
+        raise BusinessError(E.ETHICS_MEETING_INVALID, _("会议已召开，不能再增加审查事项"), field="meeting")
     with transaction.atomic():
         current = _locked(submission, EthicsSubmissionStatus.ACCEPTED)
         current.meeting, current.status = meeting, EthicsSubmissionStatus.IN_MEETING
@@ -324,11 +326,11 @@ def meeting_attendance_record(*, actor, meeting: EthicsMeeting, members: list[Et
     _for_committee(actor, meeting.committee, entity=MEETING, action="update", obj=meeting)
     today = today or timezone.localdate()
     if meeting.held_on > today:
-        raise BusinessError(E.ETHICS_MEETING_INVALID, "会议日期未到，不能登记到会委员")
+        raise BusinessError(E.ETHICS_MEETING_INVALID, _("会议日期未到，不能登记到会委员"))
     if meeting.agenda.filter(status=EthicsSubmissionStatus.DECIDED).exists():
-        raise BusinessError(E.ETHICS_MEETING_INVALID, "会议已有审查事项作出决定，不能修改到会名单")
+        raise BusinessError(E.ETHICS_MEETING_INVALID, _("会议已有审查事项作出决定，不能修改到会名单"))
     if any(m.committee_id != meeting.committee_id or not m.is_active for m in members):
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "到会委员须为本委员会的在任委员", field="members")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("到会委员须为本委员会的在任委员"), field="members")
     members = list({m.pk: m for m in members}.values())
     with transaction.atomic():
         EthicsMeetingAttendance.objects.filter(meeting=meeting).delete()
@@ -344,7 +346,7 @@ def meeting_attendance_record(*, actor, meeting: EthicsMeeting, members: list[Et
 def _in_held_meeting(submission: EthicsSubmission) -> None:
     _status(submission, EthicsSubmissionStatus.IN_MEETING)
     if submission.meeting is None or submission.meeting.status != EthicsMeetingStatus.HELD:
-        raise BusinessError(E.ETHICS_MEETING_INVALID, "请先登记会议的到会委员")
+        raise BusinessError(E.ETHICS_MEETING_INVALID, _("请先登记会议的到会委员"))
 
 
 def votes_record(*, actor, submission: EthicsSubmission, votes: dict[EthicsMember, str]) -> list[EthicsVote]:
@@ -353,17 +355,19 @@ def votes_record(*, actor, submission: EthicsSubmission, votes: dict[EthicsMembe
     _for_committee(actor, submission.committee, entity=SUBMISSION, action="review", obj=submission)
     _in_held_meeting(submission)
     if not votes:
-        raise BusinessError(E.ETHICS_VOTE_INVALID, "请至少登记一名委员的表决意见")
+        raise BusinessError(E.ETHICS_VOTE_INVALID, _("请至少登记一名委员的表决意见"))
     present = set(submission.meeting.attendance.values_list("member_id", flat=True))
     recused = selectors.recusals(submission)
     allowed = rules.ALLOWED_DECISIONS[submission.kind]
     for member, choice in votes.items():
         if member.pk in recused:
-            raise BusinessError(E.ETHICS_RECUSED, f"{member.name}须回避（{recused[member.pk]}），不能参加表决")
+            raise BusinessError(E.ETHICS_RECUSED, _("%(name)s须回避（%(reason)s），不能参加表决") % {
+                "name": member.name, "reason": recused[member.pk]})
         if member.committee_id != submission.committee_id or member.pk not in present or not member.votes:
-            raise BusinessError(E.ETHICS_VOTE_INVALID, f"{member.name}未到会或不是有表决权的委员，不能表决")
+            raise BusinessError(E.ETHICS_VOTE_INVALID, _("%(name)s未到会或不是有表决权的委员，不能表决") % {
+                "name": member.name})
         if choice not in allowed:
-            raise BusinessError(E.ETHICS_VOTE_INVALID, f"{submission.get_kind_display()}不能作出“{DECISIONS.get(choice, choice)}”的决定")
+            raise BusinessError(E.ETHICS_VOTE_INVALID, _not_allowed(submission, choice))
     with transaction.atomic():
         _locked(submission, EthicsSubmissionStatus.IN_MEETING)
         EthicsVote.objects.filter(submission=submission).delete()
@@ -376,8 +380,15 @@ def votes_record(*, actor, submission: EthicsSubmission, votes: dict[EthicsMembe
     return rows
 
 
+def _not_allowed(submission: EthicsSubmission, choice: str) -> str:
+    return _("%(kind)s不能作出“%(decision)s”的决定") % {"kind": submission.get_kind_display(),
+                                                      "decision": DECISIONS.get(choice, choice)}
+
+
 def _tally_text(votes: dict[int, str]) -> str:
-    return "，".join(f"{DECISIONS.get(choice, choice)} {n} 票" for choice, n in rules.tally(votes).items()) or "无"
+    return pgettext("list separator", "，").join(
+        _("%(decision)s %(count)s 票") % {"decision": DECISIONS.get(choice, choice), "count": n}
+        for choice, n in rules.tally(votes).items()) or _("无")
 
 
 def submission_decide(*, actor, submission: EthicsSubmission, opinion: str = "",
@@ -392,8 +403,8 @@ def submission_decide(*, actor, submission: EthicsSubmission, opinion: str = "",
                 reason=f"{E.ETHICS_NO_QUORUM.message}：{item.quorum.reason}")
     if item.majority is None:
         _refuse(actor, E.ETHICS_NO_MAJORITY, entity=SUBMISSION, obj=submission,
-                reason=f"{E.ETHICS_NO_MAJORITY.message}（{_tally_text(item.votes)}；全体委员（回避者除外）"
-                       f"{item.eligible} 人）")
+                reason=_("%(message)s（%(tally)s；全体委员（回避者除外）%(eligible)s 人）") % {
+                    "message": E.ETHICS_NO_MAJORITY.message, "tally": _tally_text(item.votes), "eligible": item.eligible})
     summary = (f"会议审查（{submission.meeting.held_on:%Y-%m-%d}）：到会 {item.quorum.present} 人，"
                f"{_tally_text(item.votes)}")
     return _decide(actor, submission, item.majority, opinion=opinion, valid_until=valid_until,
@@ -409,18 +420,20 @@ def submission_decide_expedited(*, actor, submission: EthicsSubmission, opinions
     _for_committee(actor, submission.committee, entity=SUBMISSION, action="review", obj=submission)
     _status(submission, EthicsSubmissionStatus.ACCEPTED)
     if submission.review_type != EthicsReviewType.EXPEDITED:
-        raise BusinessError(E.ETHICS_STATUS_INVALID, "该申请为会议审查，应列入会议审查")
+        raise BusinessError(E.ETHICS_STATUS_INVALID, _("该申请为会议审查，应列入会议审查"))
     if not 1 <= len(opinions) <= rules.MAX_EXPEDITED_REVIEWERS:
         raise BusinessError(E.ETHICS_REVIEWERS_INVALID, field="reviewers")
     recused = selectors.recusals(submission)
     allowed = rules.ALLOWED_DECISIONS[submission.kind]
     for member, choice in opinions.items():
         if member.pk in recused:
-            raise BusinessError(E.ETHICS_RECUSED, f"{member.name}须回避（{recused[member.pk]}），不能进行快速审查")
+            raise BusinessError(E.ETHICS_RECUSED, _("%(name)s须回避（%(reason)s），不能进行快速审查") % {
+                "name": member.name, "reason": recused[member.pk]})
         if member.committee_id != submission.committee_id or not member.is_active or not member.votes:
-            raise BusinessError(E.ETHICS_REVIEWERS_INVALID, f"{member.name}不是本委员会有表决权的在任委员")
+            raise BusinessError(E.ETHICS_REVIEWERS_INVALID, _("%(name)s不是本委员会有表决权的在任委员") % {
+                "name": member.name})
         if choice not in allowed:
-            raise BusinessError(E.ETHICS_VOTE_INVALID, f"{submission.get_kind_display()}不能作出“{DECISIONS.get(choice, choice)}”的决定")
+            raise BusinessError(E.ETHICS_VOTE_INVALID, _not_allowed(submission, choice))
     decision = rules.expedited_outcome(list(opinions.values()))
     if decision is None:
         _refuse(actor, E.ETHICS_EXPEDITED_NEGATIVE, entity=SUBMISSION, obj=submission)
@@ -458,7 +471,7 @@ def _decide(actor, submission: EthicsSubmission, decision: str, *, opinion: str,
     effect = rules.approval_effect(submission.kind, decision, today,
                                    current_until=_current_until(application, today))
     if valid_until is not None and effect.action == "grant" and valid_until < effect.valid_from:
-        raise BusinessError(E.DATES_INVALID, "批件有效期不能早于决定日期", field="valid_until")
+        raise BusinessError(E.DATES_INVALID, _("批件有效期不能早于决定日期"), field="valid_until")
     with transaction.atomic():
         current = _locked(submission, *allowed)
         if submission.meeting_id is not None:
@@ -471,7 +484,7 @@ def _decide(actor, submission: EthicsSubmission, decision: str, *, opinion: str,
                 current.save(update_fields=["status", "decision", "decided_on", "opinion", "decided_by",
                                             "letter_number", "updated_at"])
         except IntegrityError:  # another letter took the number meanwhile
-            raise BusinessError(E.ETHICS_STATUS_INVALID, "批件编号冲突，请重试") from None
+            raise BusinessError(E.ETHICS_STATUS_INVALID, _("批件编号冲突，请重试")) from None
         for name in ("status", "decision", "decided_on", "opinion", "decided_by", "letter_number"):
             setattr(submission, name, getattr(current, name))
         _apply_effect(actor, submission, effect, valid_until)

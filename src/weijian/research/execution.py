@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import require
 from weijian.accounts.roles import Role
@@ -38,7 +39,7 @@ ENTITY = "research-application"
 
 def _commission(actor, application: Application, what: str) -> None:
     if actor.role != Role.COMMISSION_SCIENCE:
-        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, obj=application, reason=f"只有卫健委科教处可以{what}")
+        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, obj=application, reason=_("只有卫健委科教处可以%(what)s") % {"what": what})
     require(actor, ENTITY, "decide")
 
 
@@ -49,16 +50,17 @@ def _pi(actor, application: Application) -> None:
 
 def _status(application: Application, *allowed: str) -> None:
     if application.status not in allowed:
-        raise BusinessError(E.STATUS_INVALID, f"{E.STATUS_INVALID.message}（当前状态：{application.get_status_display()}）")
+        raise BusinessError(E.STATUS_INVALID, _("%(message)s（当前状态：%(status)s）") % {
+            "message": E.STATUS_INVALID.message, "status": application.get_status_display()})
 
 
 def agreement_issue(*, actor, application: Application, starts_on: dt.date, ends_on: dt.date,
                     milestones=()) -> TaskAgreement:
     """Issue the task agreement of an approved project: funding as approved; the project starts executing."""
-    _commission(actor, application, "下达任务书")
+    _commission(actor, application, _("下达任务书"))
     _status(application, ApplicationStatus.APPROVED)
     if application.call.category == CallCategory.RECOMMENDATION:
-        raise BusinessError(E.STATUS_INVALID, "推荐项目由上级计划管理，不下达市级任务书")
+        raise BusinessError(E.STATUS_INVALID, _("推荐项目由上级计划管理，不下达市级任务书"))
     if ends_on <= starts_on:
         raise BusinessError(E.DATES_INVALID, field="ends_on")
     with transaction.atomic():
@@ -74,7 +76,7 @@ def agreement_issue(*, actor, application: Application, starts_on: dt.date, ends
 
 def midterm_record(*, actor, application: Application, report: str, fund_use, rating: str,
                    comment: str = "") -> MidTermCheck:
-    _commission(actor, application, "登记中期检查")
+    _commission(actor, application, _("登记中期检查"))
     _status(application, ApplicationStatus.EXECUTING)
     with transaction.atomic():
         check = MidTermCheck.objects.create(application=application, report=report.strip(), fund_use=_money(fund_use),
@@ -93,9 +95,9 @@ def change_request(*, actor, application: Application, kind: str, reason: str, n
     if not reason.strip():
         raise BusinessError(E.COMMENT_REQUIRED, field="reason")
     if kind == ChangeKind.EXTENSION and (new_ends_on is None or new_ends_on <= application.agreement.ends_on):
-        raise BusinessError(E.DATES_INVALID, "延期申请应填写晚于原结题期限的日期", field="new_ends_on")
+        raise BusinessError(E.DATES_INVALID, _("延期申请应填写晚于原结题期限的日期"), field="new_ends_on")
     if kind == ChangeKind.PI_CHANGE and new_pi is None:
-        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "请选择新的项目负责人", field="new_pi")
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, _("请选择新的项目负责人"), field="new_pi")
     funding = _money(new_funding) if kind == ChangeKind.BUDGET_CHANGE else None
     with transaction.atomic():
         change = ProjectChange.objects.create(application=application, kind=kind, reason=reason.strip(),
@@ -109,7 +111,7 @@ def change_request(*, actor, application: Application, kind: str, reason: str, n
 
 def change_decide(*, actor, change: ProjectChange, approve: bool, comment: str = "") -> ProjectChange:
     application = change.application
-    _commission(actor, application, "审批项目变更")
+    _commission(actor, application, _("审批项目变更"))
     if change.status != ChangeStatus.PENDING:
         raise BusinessError(E.STATUS_INVALID)
     if not approve and not comment.strip():
@@ -148,7 +150,7 @@ def output_add(*, actor, application: Application, kind: str, title: str, achiev
     require(actor, ENTITY, "update")
     _status(application, ApplicationStatus.EXECUTING, ApplicationStatus.CLOSED)
     if achieved_on > timezone.localdate():
-        raise BusinessError(E.DATES_INVALID, "取得日期不能晚于今天", field="achieved_on")
+        raise BusinessError(E.DATES_INVALID, _("取得日期不能晚于今天"), field="achieved_on")
     with transaction.atomic():
         output = ProjectOutput.objects.create(application=application, kind=kind, title=title.strip(),
                                               reference=reference.strip(), achieved_on=achieved_on)
@@ -162,7 +164,7 @@ def closure_submit(*, actor, application: Application, summary: str) -> Closure:
     require(actor, ENTITY, "update")
     _status(application, ApplicationStatus.EXECUTING)
     if not summary.strip():
-        raise BusinessError(E.COMMENT_REQUIRED, "请填写结题报告", field="summary")
+        raise BusinessError(E.COMMENT_REQUIRED, _("请填写结题报告"), field="summary")
     with transaction.atomic():
         closure, _created = Closure.objects.update_or_create(
             application=application, defaults={"summary": summary.strip(), "submitted_at": timezone.now(),
@@ -176,11 +178,11 @@ def closure_accept(*, actor, application: Application, verdict: str, comment: st
                    today: dt.date | None = None) -> Closure:
     """The expert acceptance's verdict, recorded by the commission. Passing (or passing after changes)
     closes the project; a failed acceptance sends it back to the PI (still executing)."""
-    _commission(actor, application, "登记结题验收")
+    _commission(actor, application, _("登记结题验收"))
     _status(application, ApplicationStatus.EXECUTING)
     closure = Closure.objects.filter(application=application).first()
     if closure is None:
-        raise BusinessError(E.STATUS_INVALID, "项目负责人尚未提交结题报告")
+        raise BusinessError(E.STATUS_INVALID, _("项目负责人尚未提交结题报告"))
     if verdict == ClosureVerdict.FAILED and not comment.strip():
         raise BusinessError(E.COMMENT_REQUIRED, field="comment")
     with transaction.atomic():
@@ -198,7 +200,7 @@ def closure_accept(*, actor, application: Application, verdict: str, comment: st
 
 def project_terminate(*, actor, application: Application, reason: str) -> Application:
     """Forced termination by the commission (e.g. a project long overdue, or misconduct)."""
-    _commission(actor, application, "强制终止项目")
+    _commission(actor, application, _("强制终止项目"))
     _status(application, ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING)
     if not reason.strip():
         raise BusinessError(E.COMMENT_REQUIRED, field="reason")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import can, require, scoped_queryset
 from weijian.accounts.roles import Scope
@@ -54,7 +55,7 @@ def funded_projects(*, actor, year: int, district=None, institution=None, target
     require(actor, "research-application", "list")
     count = (_projects(actor, district, institution).filter(OWN_PROJECTS, status__in=FUNDED, decided_at__year=year)
              .count())
-    return ResearchIndicator("research-funded", "立项资助项目数", target, count, count, None)
+    return ResearchIndicator("research-funded", _("立项资助项目数"), target, count, count, None)
 
 
 DEFAULT_TERM_YEARS = 3  # a funded project without a task agreement yet is due this long after approval
@@ -91,13 +92,13 @@ def closure_rate(*, actor, on: dt.date, district=None, institution=None, target:
     require(actor, "research-application", "list")
     closed, total, rate = rules.closure_rate([item for _p, item in closure_items(actor, on, district, institution)],
                                              on=on)
-    return ResearchIndicator("research-closure-rate", "近三年立项项目结题率", target, rate, closed, total)
+    return ResearchIndicator("research-closure-rate", _("近三年立项项目结题率"), target, rate, closed, total)
 
 
 def overdue_closures(*, actor, on: dt.date, district=None, institution=None):
     require(actor, "research-application", "list")
     late = rules.overdue([item for _p, item in closure_items(actor, on, district, institution)], on)
-    return ResearchIndicator("research-overdue", "逾期未结题项目数", 0, len(late), len(late), None,
+    return ResearchIndicator("research-overdue", _("逾期未结题项目数"), 0, len(late), len(late), None,
                              lower_is_better=True)
 
 
@@ -118,7 +119,7 @@ def provincial_projects_won(*, actor, year: int, district=None, institution=None
     require(actor, "research-application", "list")
     count = (_projects(actor, district, institution)
              .filter(external_result=ExternalResult.WON, external_decided_on__year=year).count())
-    return ResearchIndicator("research-provincial-won", "省级及以上立项项目数", target, count, count, None)
+    return ResearchIndicator("research-provincial-won", _("省级及以上立项项目数"), target, count, count, None)
 
 
 def scope_indicators(*, actor, year: int, on: dt.date, district=None) -> list[ResearchIndicator]:
@@ -140,13 +141,13 @@ def ethics_approvals(*, actor, year: int):
     count = (scoped_queryset(actor, EthicsApproval, "list")
              .filter(valid_from__year=year, decision__in=(EthicsDecision.APPROVED, EthicsDecision.APPROVED_WITH_CHANGES))
              .count())
-    return ResearchIndicator("research-ethics-approvals", "伦理审查批件数", None, count, count, None)
+    return ResearchIndicator("research-ethics-approvals", _("伦理审查批件数"), None, count, count, None)
 
 
 def integrity_cases(*, actor, year: int):
     require(actor, "research-integrity", "list")
     count = scoped_queryset(actor, IntegrityCase, "list").filter(starts_on__year=year).count()
-    return ResearchIndicator("research-integrity-cases", "科研失信案件数", None, count, count, None,
+    return ResearchIndicator("research-integrity-cases", _("科研失信案件数"), None, count, count, None,
                              lower_is_better=True)
 
 

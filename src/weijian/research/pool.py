@@ -8,6 +8,7 @@ Every write is the commission's (the "research-expert" update right) and is audi
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import require, scoped_queryset
 from weijian.accounts.models import User
@@ -39,10 +40,10 @@ def conflict_declare(*, actor, expert: Expert, application: Application, reason:
     has submitted cannot be silently kept or dropped, so the declaration is refused."""
     require(actor, ENTITY, "update")
     if ExpertConflict.objects.filter(expert=expert, application=application).exists():
-        raise BusinessError(E.STATUS_INVALID, "该专家已对此申报书申报回避", field="application")
+        raise BusinessError(E.STATUS_INVALID, _("该专家已对此申报书申报回避"), field="application")
     assignment = ReviewAssignment.objects.filter(expert=expert, application=application).first()
     if assignment is not None and assignment.status == AssignmentStatus.SUBMITTED:
-        raise BusinessError(E.STATUS_INVALID, "该专家已提交对此申报书的评分，不能再申报回避", field="application")
+        raise BusinessError(E.STATUS_INVALID, _("该专家已提交对此申报书的评分，不能再申报回避"), field="application")
     conflict = ExpertConflict(expert=expert, application=application, reason=reason.strip())
     conflict.full_clean()
     conflict.save()
@@ -69,13 +70,14 @@ def expert_link_user(*, actor, expert: Expert, username: str) -> Expert:
     another expert. An expert already linked must be unlinked first."""
     require(actor, ENTITY, "update")
     if expert.user_id is not None:
-        raise BusinessError(E.STATUS_INVALID, "该专家已绑定登录账号，请先解除绑定", field="username")
+        raise BusinessError(E.STATUS_INVALID, _("该专家已绑定登录账号，请先解除绑定"), field="username")
     user = User.objects.filter(username=username.strip(), role=Role.EXPERT, is_active=True).first()
     if user is None:
-        raise BusinessError(E.WORKER_OUT_OF_SCOPE, "未找到该用户名，或该账号不是启用的评审专家账号", field="username")
+        raise BusinessError(E.WORKER_OUT_OF_SCOPE, _("未找到该用户名，或该账号不是启用的评审专家账号"), field="username")
     other = Expert.objects.filter(user=user).first()
     if other is not None:
-        raise BusinessError(E.STATUS_INVALID, f"该账号已绑定专家 {other.name}", field="username")
+        raise BusinessError(E.STATUS_INVALID, _("该账号已绑定专家 %(name)s") % {"name": other.name},
+                            field="username")
     expert.user = user
     expert.save(update_fields=["user", "updated_at"])
     _audit(actor, AuditAction.UPDATE, expert, f"专家绑定登录账号：{expert.name} → {user.username}",
@@ -88,7 +90,7 @@ def expert_unlink_user(*, actor, expert: Expert) -> Expert:
     """Unlink the login account: that user no longer sees or scores this expert's assignments."""
     require(actor, ENTITY, "update")
     if expert.user_id is None:
-        raise BusinessError(E.STATUS_INVALID, "该专家尚未绑定登录账号")
+        raise BusinessError(E.STATUS_INVALID, _("该专家尚未绑定登录账号"))
     before = expert.user_id
     username = expert.user.username
     expert.user = None

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import require
 from weijian.accounts.roles import Role
@@ -39,14 +40,14 @@ def external_result_record(*, actor, application: Application, level: str, won: 
     """Record the provincial or national result of a recommended project (the commission's step); a
     correction overwrites it, audited with the values before and after."""
     if actor.role != Role.COMMISSION_SCIENCE:
-        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, obj=application, reason="只有卫健委科教处可以登记上级评审结果")
+        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, obj=application, reason=_("只有卫健委科教处可以登记上级评审结果"))
     require(actor, ENTITY, "decide")
     if not is_recommendation(application) or application.status != ApplicationStatus.APPROVED:
         raise BusinessError(E.EXTERNAL_INVALID)
     if level not in ExternalLevel.values:
-        raise BusinessError(E.EXTERNAL_INVALID, "请选择省级或国家级", field="level")
+        raise BusinessError(E.EXTERNAL_INVALID, _("请选择省级或国家级"), field="level")
     if decided_on > (today or timezone.localdate()):
-        raise BusinessError(E.EXTERNAL_INVALID, "上级立项日期不能晚于今天", field="decided_on")
+        raise BusinessError(E.EXTERNAL_INVALID, _("上级立项日期不能晚于今天"), field="decided_on")
     amount = _money(funding) if won and funding not in (None, "") else None
     before = {"level": application.external_level, "result": application.external_result,
               "funding": str(application.external_funding or "")}

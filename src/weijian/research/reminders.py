@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import require
 from weijian.accounts.roles import Role
@@ -28,7 +29,8 @@ from weijian.research.services import _refuse
 
 ENTITY = "research-application"
 ACTION_PREFIX = "remind_"
-STAGE_LABELS = {"90": "距结题期限90天", "60": "距结题期限60天", "30": "距结题期限30天", "overdue": "已逾期"}
+STAGE_LABELS = {"90": _("距结题期限90天"), "60": _("距结题期限60天"), "30": _("距结题期限30天"),
+                "overdue": _("已逾期")}
 # Projects that still owe a closure report: approved (no agreement yet) or executing.
 OPEN = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING)
 
@@ -65,7 +67,7 @@ def due_reminders(*, today: dt.date) -> list[Reminder]:
 def closure_reminders_send(*, actor, today: dt.date | None = None) -> dict[str, int]:
     """Send the due reminders city-wide (the commission's job); returns how many per stage."""
     if actor.role != Role.COMMISSION_SCIENCE:
-        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, reason="只有卫健委科教处可以发送结题提醒")
+        _refuse(actor, E.STATUS_INVALID, entity=ENTITY, reason=_("只有卫健委科教处可以发送结题提醒"))
     require(actor, ENTITY, "decide")
     today = today or timezone.localdate()
     reminders = due_reminders(today=today)

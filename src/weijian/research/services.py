@@ -4,8 +4,9 @@ decisions, ethics approvals and integrity cases.
 Every gate is judged here, whatever door the request comes in by: the role (accounts.access), the
 eligibility rules and integrity sanctions (rules.py), the conflict-free expert assignment
 (assignment.py). A refused step writes an audit row with outcome "denied" and raises a BusinessError
-with the reason in Chinese: refusals are checked before the write's transaction, so their audit row
-stays when nothing else is written.
+with the reason in the user's language (the reasons judged by the pure rules.py stay Chinese): refusals
+are checked before the write's transaction, so their audit row stays when nothing else is written. Audit
+summaries are Chinese text, though the labels and refusal reasons they quote are in the actor's language.
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from weijian.accounts.access import require
 from weijian.accounts.roles import Role
@@ -132,7 +134,8 @@ def _own(actor, application: Application, *, action: str) -> None:
         _refuse(actor, E.NOT_THE_PI, entity="research-application", obj=application)
     if application.status not in EDITABLE:
         _refuse(actor, E.NOT_EDITABLE, entity="research-application", obj=application,
-                reason=f"{E.NOT_EDITABLE.message}（当前状态：{application.get_status_display()}，操作：{action}）")
+                reason=_("%(message)s（当前状态：%(status)s，操作：%(action)s）") % {
+                    "message": E.NOT_EDITABLE.message, "status": application.get_status_display(), "action": action})
 
 
 def application_create(*, actor, call: Call, title: str, specialty: str, **fields) -> Application:
@@ -178,7 +181,7 @@ def _milestones(value) -> list[dict]:
     try:
         milestones, problems = completeness.parse_milestones(text)
     except (KeyError, TypeError):
-        raise BusinessError(E.FORM_INVALID, "进度安排应为完成日期和阶段目标", field="milestones") from None
+        raise BusinessError(E.FORM_INVALID, _("进度安排应为完成日期和阶段目标"), field="milestones") from None
     if problems:
         raise BusinessError(E.FORM_INVALID, "；".join(problems), field="milestones")
     return [m.as_json() for m in milestones]
@@ -191,7 +194,7 @@ def _next_number(call: Call) -> str:
 
 
 def application_update(*, actor, application: Application, **fields) -> Application:
-    _own(actor, application, action="修改")  # before the role check, so that any refusal is audited
+    _own(actor, application, action=_("修改"))  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
     with transaction.atomic():
         before = audit_snapshot(application)
@@ -207,7 +210,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
 
 
 def team_member_add(*, actor, application: Application, worker: Worker, role: str = "member") -> TeamMember:
-    _own(actor, application, action="添加团队成员")  # before the role check, so that any refusal is audited
+    _own(actor, application, action=_("添加团队成员"))  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
     if worker.pk == application.pi_id or application.team.filter(worker=worker).exists():
         raise BusinessError(E.TEAM_DUPLICATE)
@@ -225,7 +228,7 @@ def application_submit(*, actor, application: Application, sign_integrity: bool,
                        today: dt.date | None = None) -> Application:
     """Submit to the institution. The integrity commitment must be signed and every eligibility rule of
     the call must hold (all problems are reported at once); a snapshot of the form is kept."""
-    _own(actor, application, action="提交")  # before the role check, so that any refusal is audited
+    _own(actor, application, action=_("提交"))  # before the role check, so that any refusal is audited
     require(actor, "research-application", "update")
     today = today or timezone.localdate()
     if not sign_integrity and application.integrity_signed_at is None:
@@ -238,7 +241,7 @@ def application_submit(*, actor, application: Application, sign_integrity: bool,
     for member in application.team.select_related("worker"):
         reason = rules.blocking_reason(sanctions_of(member.worker_id), today, "join_team")
         if reason:
-            problems.append(f"团队成员{member.worker.name}：{reason}")
+            problems.append(_("团队成员%(name)s：%(reason)s") % {"name": member.worker.name, "reason": reason})
     if problems:
         _refuse(actor, E.NOT_ELIGIBLE, entity="research-application", obj=application,
                 reason="；".join(problems))
@@ -296,7 +299,7 @@ def _institution_step(actor, application: Application) -> None:
     require(actor, "research-application", "endorse")
     if actor.institution_id != application.institution_id:
         _refuse(actor, E.STATUS_INVALID, entity="research-application", obj=application,
-                reason="只能审核本单位的申报书")
+                reason=_("只能审核本单位的申报书"))
     if application.status != ApplicationStatus.SUBMITTED:
         raise BusinessError(E.STATUS_INVALID)
 
@@ -329,7 +332,7 @@ def application_endorse(*, actor, application: Application, comment: str = "") -
 def _commission_step(actor, application: Application, action: str) -> None:
     if actor.role != Role.COMMISSION_SCIENCE:
         _refuse(actor, E.STATUS_INVALID, entity="research-application", obj=application,
-                reason=f"只有卫健委科教处可以{action}")
+                reason=_("只有卫健委科教处可以%(action)s") % {"action": action})
     require(actor, "research-application", "decide")
 
 
@@ -343,7 +346,7 @@ def reviews_assign(*, actor, call: Call, due_on: dt.date, seed: int = 0, today: 
     require(actor, "research-review", "assign")
     today = today or timezone.localdate()
     if due_on < today:
-        raise BusinessError(E.DATES_INVALID, "评审截止日期不能早于今天", field="due_on")
+        raise BusinessError(E.DATES_INVALID, _("评审截止日期不能早于今天"), field="due_on")
     applications = list(Application.objects.filter(
         call=call, status__in=(ApplicationStatus.ENDORSED, ApplicationStatus.IN_REVIEW))
         .prefetch_related("team__worker", "assignments"))
@@ -393,7 +396,7 @@ def review_mark_no_show(*, actor, assignment: ReviewAssignment, today: dt.date |
     gives the application another expert."""
     require(actor, "research-review", "assign")
     if assignment.status != AssignmentStatus.ASSIGNED or (today or timezone.localdate()) <= assignment.due_on:
-        raise BusinessError(E.STATUS_INVALID, "只能标记已过评审截止日期且未提交的评审任务")
+        raise BusinessError(E.STATUS_INVALID, _("只能标记已过评审截止日期且未提交的评审任务"))
     assignment.status = AssignmentStatus.NO_SHOW
     assignment.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, action=AuditAction.UPDATE, entity="research-review", entity_id=assignment.pk,
@@ -469,7 +472,7 @@ def application_decide(*, actor, application: Application, approve: bool, funded
     """The commission's decision: the trimmed mean of the experts' totals is recorded. An approval of a
     project with human subjects or human genetic resources needs an ethics approval valid today; human
     genetic resources also need the HGR licence or filing, pathogens the lab's biosafety filing."""
-    _commission_step(actor, application, "决定立项")
+    _commission_step(actor, application, _("决定立项"))
     if application.status not in (ApplicationStatus.IN_REVIEW, ApplicationStatus.ENDORSED):
         raise BusinessError(E.STATUS_INVALID)
     today = today or timezone.localdate()
@@ -552,9 +555,9 @@ def expert_create(*, actor, name: str, specialties: list[str], institution=None,
     require(actor, "research-expert", "create")
     specialties = [s.strip() for s in specialties if s.strip()]
     if not name.strip() or not specialties:
-        raise BusinessError(E.CALL_INVALID, "请填写专家姓名和至少一个专业领域", field="specialties")
+        raise BusinessError(E.CALL_INVALID, _("请填写专家姓名和至少一个专业领域"), field="specialties")
     if institution is None and not affiliation.strip():
-        raise BusinessError(E.CALL_INVALID, "请选择本市单位或填写外单位名称", field="affiliation")
+        raise BusinessError(E.CALL_INVALID, _("请选择本市单位或填写外单位名称"), field="affiliation")
     expert = Expert.objects.create(name=name.strip(), specialties=specialties, institution=institution,
                                    affiliation=affiliation.strip() or (institution.name if institution else ""),
                                    title_level=title_level, load_cap=load_cap)

@@ -15,13 +15,12 @@ NAV = (
     ("cme:dashboard", _("继续医学教育"), "bi-mortarboard", ("cme-indicator", "view")),
     # Only health workers check in to sessions, so the permission singles them out.
     ("cme:my-transcript", _("我的学分"), "bi-mortarboard", ("cme-checkin", "check-in")),
-    # Research labels are plain Chinese until the research pages join the translation catalogue.
-    ("research:index", "科研项目", "bi-clipboard2-pulse", ("research-application", "list")),
+    ("research:index", _("科研项目"), "bi-clipboard2-pulse", ("research-application", "list")),
     # Only experts score, so the permission singles them out (they see none of the rest of the section).
-    ("research:my-reviews", "我的评审", "bi-clipboard-check", ("research-review", "score")),
+    ("research:my-reviews", _("我的评审"), "bi-clipboard-check", ("research-review", "score")),
     # Only ethics committees' accounts review submissions (the commission and institutions read them from
     # the section's pages).
-    ("research:ethics-list", "伦理审查", "bi-shield-check", ("research-ethics-submission", "review")),
+    ("research:ethics-list", _("伦理审查"), "bi-shield-check", ("research-ethics-submission", "review")),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -46,18 +45,18 @@ SECTION_TABS = {
         ("cme:policy", _("年度参数"), ("cme-policy", "view")),
     ),
     "/research/": (
-        ("research:dashboard", "概览", ("research-application", "export")),
-        ("research:call-list", "申报通知", ("research-call", "list")),
-        ("research:application-list", "申报书", ("research-application", "list")),
-        ("research:review-queue", "评审任务", ("research-review", "assign")),
-        ("research:project-cleanup", "结题清理", ("research-application", "export")),
-        ("research:achievement-list", "成果与适宜技术", ("research-achievement", "list")),
-        ("research:expert-list", "专家库", ("research-expert", "list")),
-        ("research:integrity-list", "科研诚信", ("research-integrity", "list")),
-        ("research:my-reviews", "我的评审", ("research-review", "score")),
-        ("research:ethics-list", "伦理审查", ("research-ethics-submission", "export")),
-        ("research:ethics-meeting-list", "审查会议", ("research-ethics-meeting", "create")),
-        ("research:ethics-committee-list", "伦理委员会", ("research-ethics-submission", "review")),
+        ("research:dashboard", _("概览"), ("research-application", "export")),
+        ("research:call-list", _("申报通知"), ("research-call", "list")),
+        ("research:application-list", _("申报书"), ("research-application", "list")),
+        ("research:review-queue", _("评审任务"), ("research-review", "assign")),
+        ("research:project-cleanup", _("结题清理"), ("research-application", "export")),
+        ("research:achievement-list", _("成果与适宜技术"), ("research-achievement", "list")),
+        ("research:expert-list", _("专家库"), ("research-expert", "list")),
+        ("research:integrity-list", _("科研诚信"), ("research-integrity", "list")),
+        ("research:my-reviews", _("我的评审"), ("research-review", "score")),
+        ("research:ethics-list", _("伦理审查"), ("research-ethics-submission", "export")),
+        ("research:ethics-meeting-list", _("审查会议"), ("research-ethics-meeting", "create")),
+        ("research:ethics-committee-list", _("伦理委员会"), ("research-ethics-submission", "review")),
     ),
 }
 

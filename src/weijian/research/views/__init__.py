@@ -1,11 +1,14 @@
 """Research pages, one module per area (calls, applications, reviews); each lists its own `urlpatterns`.
 
 What the modules share lives here: the list page with its empty state, the status badges, and how a
-business error is put on a form. Labels are plain Chinese until the research pages join the catalogue.
+business error is put on a form. Page text is Chinese source strings in the translation catalogue:
+`gettext` at request time (messages, titles built per page), `gettext_lazy` for what a class or module
+holds (list titles, columns, empty states), and `{% translate %}` in the templates.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from weijian.accounts.access import can, require
 from weijian.accounts.pages import ScopedListPage
@@ -23,6 +26,8 @@ APPLICATION_BADGE = {
 ASSIGNMENT_BADGE = {AssignmentStatus.ASSIGNED: "warning", AssignmentStatus.SUBMITTED: "success",
                     AssignmentStatus.NO_SHOW: "danger"}
 
+SAVE = gettext_lazy("保存")
+
 
 def iso(day) -> str:
     return day.isoformat() if day else ""
@@ -32,7 +37,7 @@ def add_error(form, exc: BusinessError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def form_page(request, form, *, title: str, crumbs=(), cancel_url: str = "", submit_label: str = "保存",
+def form_page(request, form, *, title: str, crumbs=(), cancel_url: str = "", submit_label: str = SAVE,
               intro: str = "", warning: str = ""):
     """A form on its own page; with errors it comes back with status 422."""
     return render(request, "research/form.html", {
@@ -45,7 +50,7 @@ class ResearchListPage(ScopedListPage):
     """ScopedListPage with the research empty state ("暂无…", shown by the shared list table) and export
     shown only to who may export."""
 
-    empty_text = "暂无记录"
+    empty_text = gettext_lazy("暂无记录")
     export_entity = ""  # the entity whose "export" right the export needs; empty: no export
 
     def authorize(self, request, action: str) -> None:

@@ -15,6 +15,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -36,23 +38,29 @@ VERDICT_BADGE = {"intl_leading": "success", "intl_advanced": "success", "domesti
 AWARD_BADGE = {AwardStatus.NOMINATED: "warning", AwardStatus.WON: "success", AwardStatus.NOT_WON: "secondary"}
 
 
-def _blank(choices, label="全部"):
+ALL = gettext_lazy("全部")
+# The library's institution types are stored as their Chinese names (achievements.TECH_LEVELS); the choices
+# show them in the user's language through the catalogue entries of orgs.InstitutionType.
+TECH_LEVEL_CHOICES = [(level, gettext_lazy(level)) for level in achievements.TECH_LEVELS]
+
+
+def _blank(choices, label=ALL):
     return [("", label), *choices]
 
 
 def _subnav(request, current: str) -> dict:
-    return {"subnav": [(reverse("research:achievement-list"), "科研成果", current == "achievements"),
-                       (reverse("research:technology-list"), "适宜技术推广库", current == "technologies")]}
+    return {"subnav": [(reverse("research:achievement-list"), _("科研成果"), current == "achievements"),
+                       (reverse("research:technology-list"), _("适宜技术推广库"), current == "technologies")]}
 
 
 # ---- achievements: the list --------------------------------------------------------------------------
 
 class AchievementFilterForm(StyledForm):
-    q = forms.CharField(label="成果名称", required=False, widget=forms.TextInput(attrs={"type": "search"}))
-    year = forms.IntegerField(label="登记年度", required=False, min_value=2000, max_value=2100)
-    institution = forms.ChoiceField(label="完成单位", required=False)
-    verdict = forms.ChoiceField(label="鉴定结论", required=False,
-                                choices=_blank([("pending", "待鉴定"), *AppraisalVerdict.choices]))
+    q = forms.CharField(label=gettext_lazy("成果名称"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    year = forms.IntegerField(label=gettext_lazy("登记年度"), required=False, min_value=2000, max_value=2100)
+    institution = forms.ChoiceField(label=gettext_lazy("完成单位"), required=False)
+    verdict = forms.ChoiceField(label=gettext_lazy("鉴定结论"), required=False,
+                                choices=_blank([("pending", gettext_lazy("待鉴定")), *AppraisalVerdict.choices]))
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,20 +73,20 @@ class AchievementFilterForm(StyledForm):
 class AchievementListView(ResearchListPage):
     entity = ENTITY
     export_entity = ENTITY
-    title = "科研成果"
+    title = gettext_lazy("科研成果")
     export_name = "research-achievements"
-    empty_text = "暂无科研成果"
+    empty_text = gettext_lazy("暂无科研成果")
     default_sort = "-created_at"
     template_name = "research/achievements/list.html"
     columns = (
-        Col("成果名称", lambda a: a.title, sort="title", link=True),
-        Col("完成单位", lambda a: a.institution.name, sort="institution__name"),
-        Col("第一完成人", lambda a: a.lead.name, sort="lead__name"),
-        Col("登记日期", lambda a: iso(timezone.localdate(a.created_at)), sort="created_at"),
-        Col("鉴定结论", lambda a: display(a, "verdict") or "待鉴定", sort="verdict"),
-        Col("鉴定日期", lambda a: iso(a.appraised_on), sort="appraised_on"),
-        Col("获奖（项）", lambda a: a.awards_won, sort="awards_won"),
-        Col("转化（项）", lambda a: a.transfer_count, sort="transfer_count"),
+        Col(gettext_lazy("成果名称"), lambda a: a.title, sort="title", link=True),
+        Col(gettext_lazy("完成单位"), lambda a: a.institution.name, sort="institution__name"),
+        Col(gettext_lazy("第一完成人"), lambda a: a.lead.name, sort="lead__name"),
+        Col(gettext_lazy("登记日期"), lambda a: iso(timezone.localdate(a.created_at)), sort="created_at"),
+        Col(gettext_lazy("鉴定结论"), lambda a: display(a, "verdict") or _("待鉴定"), sort="verdict"),
+        Col(gettext_lazy("鉴定日期"), lambda a: iso(a.appraised_on), sort="appraised_on"),
+        Col(gettext_lazy("获奖（项）"), lambda a: a.awards_won, sort="awards_won"),
+        Col(gettext_lazy("转化（项）"), lambda a: a.transfer_count, sort="transfer_count"),
     )
 
     def filter_form(self, data):
@@ -93,7 +101,7 @@ class AchievementListView(ResearchListPage):
     @property
     def actions(self):
         if can(self.request.user, ENTITY, "create"):
-            return (("登记成果", reverse("research:achievement-create")),)
+            return ((pgettext("achievement", "登记成果"), reverse("research:achievement-create")),)
         return ()
 
     def extra_context(self, request):
@@ -103,13 +111,13 @@ class AchievementListView(ResearchListPage):
 # ---- achievements: registration ------------------------------------------------------------------------
 
 class AchievementForm(StyledForm):
-    title = forms.CharField(label="成果名称", max_length=300)
-    institution = forms.ModelChoiceField(label="完成单位", queryset=None)
-    lead_id_number = forms.CharField(label="第一完成人身份证号", max_length=18,
-                                     help_text="按身份证号查找本单位（管辖范围内）的卫生人员；页面和记录中不显示完整号码")
-    application_number = forms.CharField(label="来源项目编号", max_length=32, required=False,
-                                         help_text="已立项科研项目的编号，如 KY2026-001-0001；非项目成果可不填")
-    summary = forms.CharField(label="成果简介", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=gettext_lazy("成果名称"), max_length=300)
+    institution = forms.ModelChoiceField(label=gettext_lazy("完成单位"), queryset=None)
+    lead_id_number = forms.CharField(label=gettext_lazy("第一完成人身份证号"), max_length=18,
+                                     help_text=gettext_lazy("按身份证号查找本单位（管辖范围内）的卫生人员；页面和记录中不显示完整号码"))
+    application_number = forms.CharField(label=gettext_lazy("来源项目编号"), max_length=32, required=False,
+                                         help_text=gettext_lazy("已立项科研项目的编号，如 KY2026-001-0001；非项目成果可不填"))
+    summary = forms.CharField(label=gettext_lazy("成果简介"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,9 +145,9 @@ def achievement_create_view(request):
             application = (selectors.application_list(actor=actor).filter(
                 number=data["application_number"].strip(), status__in=FUNDED).first())
         if lead is None:
-            form.add_error("lead_id_number", "未找到该人员，或其不在您的管辖范围内")
+            form.add_error("lead_id_number", _("未找到该人员，或其不在您的管辖范围内"))
         elif data["application_number"] and application is None:
-            form.add_error("application_number", "未找到该项目，或其尚未立项")
+            form.add_error("application_number", _("未找到该项目，或其尚未立项"))
         else:
             try:
                 achievement = achievements.achievement_register(
@@ -148,20 +156,20 @@ def achievement_create_view(request):
             except BusinessError as exc:
                 add_error(form, exc)
             else:
-                messages.success(request, f"已登记科研成果：{achievement.title}")
+                messages.success(request, _("已登记科研成果：%(title)s") % {"title": achievement.title})
                 return redirect("research:achievement-detail", pk=achievement.pk)
-    return form_page(request, form, title="登记科研成果", crumbs=[(reverse("research:achievement-list"), "科研成果")],
-                     cancel_url=reverse("research:achievement-list"), submit_label="登记",
-                     intro="登记后由卫健委科教处组织成果鉴定（鉴定专家组不少于5人），并可推荐报奖、登记成果转化。")
+    return form_page(request, form, title=_("登记科研成果"), crumbs=[(reverse("research:achievement-list"), _("科研成果"))],
+                     cancel_url=reverse("research:achievement-list"), submit_label=_("登记"),
+                     intro=_("登记后由卫健委科教处组织成果鉴定（鉴定专家组不少于5人），并可推荐报奖、登记成果转化。"))
 
 
 # ---- one achievement: appraisal, awards, transfers --------------------------------------------------------
 
 class AppraiseForm(StyledForm):
-    panel = forms.CharField(label="鉴定专家组", widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text="至少5名不同的专家，每行一名或用顿号分隔")
-    appraised_on = forms.DateField(label="鉴定日期", widget=DATE)
-    verdict = forms.ChoiceField(label="鉴定结论", choices=AppraisalVerdict.choices)
+    panel = forms.CharField(label=gettext_lazy("鉴定专家组"), widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=gettext_lazy("至少5名不同的专家，每行一名或用顿号分隔"))
+    appraised_on = forms.DateField(label=gettext_lazy("鉴定日期"), widget=DATE)
+    verdict = forms.ChoiceField(label=gettext_lazy("鉴定结论"), choices=AppraisalVerdict.choices)
 
     def clean_panel(self) -> list[str]:
         text = self.cleaned_data["panel"]
@@ -171,22 +179,22 @@ class AppraiseForm(StyledForm):
 
 
 class AwardForm(StyledForm):
-    name = forms.CharField(label="奖项名称", max_length=200, widget=forms.TextInput(attrs={"placeholder": "如：市科学技术进步奖"}))
-    level = forms.ChoiceField(label="级别", choices=AwardLevel.choices)
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    name = forms.CharField(label=gettext_lazy("奖项名称"), max_length=200, widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如：市科学技术进步奖")}))
+    level = forms.ChoiceField(label=gettext_lazy("级别"), choices=AwardLevel.choices)
+    year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
 
 
 class AwardResultForm(StyledForm):
-    status = forms.ChoiceField(label="评审结果", choices=[(AwardStatus.WON, "获奖"), (AwardStatus.NOT_WON, "未获奖")])
-    grade = forms.CharField(label="奖励等级", max_length=16, required=False,
-                            widget=forms.TextInput(attrs={"placeholder": "获奖时填写，如：二等奖"}))
+    status = forms.ChoiceField(label=gettext_lazy("评审结果"), choices=[(AwardStatus.WON, gettext_lazy("获奖")), (AwardStatus.NOT_WON, gettext_lazy("未获奖"))])
+    grade = forms.CharField(label=gettext_lazy("奖励等级"), max_length=16, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": gettext_lazy("获奖时填写，如：二等奖")}))
 
 
 class TransferForm(StyledForm):
-    contract_number = forms.CharField(label="合同编号", max_length=64)
-    partner = forms.CharField(label="受让方", max_length=200)
-    amount = forms.DecimalField(label="合同金额（万元）", max_digits=12, decimal_places=2, min_value=0)
-    signed_on = forms.DateField(label="签订日期", widget=DATE)
+    contract_number = forms.CharField(label=gettext_lazy("合同编号"), max_length=64)
+    partner = forms.CharField(label=gettext_lazy("受让方"), max_length=200)
+    amount = forms.DecimalField(label=gettext_lazy("合同金额（万元）"), max_digits=12, decimal_places=2, min_value=0)
+    signed_on = forms.DateField(label=gettext_lazy("签订日期"), widget=DATE)
 
 
 def _achievement(request, pk, action: str = "view"):
@@ -256,7 +264,7 @@ def achievement_appraise_view(request, pk: int):
 
     def step(data):
         achievements.achievement_appraise(actor=request.user, achievement=achievement, **data)
-        return f"已登记成果鉴定：{achievement.get_verdict_display()}"
+        return _("已登记成果鉴定：%(verdict)s") % {"verdict": achievement.get_verdict_display()}
 
     return _act(request, achievement, "appraise", AppraiseForm, step)
 
@@ -268,7 +276,7 @@ def award_create_view(request, pk: int):
 
     def step(data):
         award = achievements.award_record(actor=request.user, achievement=achievement, **data)
-        return f"已推荐报奖：{award.name}（{award.get_level_display()}）"
+        return _("已推荐报奖：%(name)s（%(level)s）") % {"name": award.name, "level": award.get_level_display()}
 
     return _act(request, achievement, "award", AwardForm, step)
 
@@ -283,7 +291,8 @@ def award_result_view(request, pk: int, award_pk: int):
 
     def step(data):
         achievements.award_result_record(actor=request.user, award=award, **data)
-        return f"已登记评奖结果：{award.name}，{award.get_status_display()}{award.grade}"
+        return _("已登记评奖结果：%(name)s，%(result)s%(grade)s") % {
+            "name": award.name, "result": award.get_status_display(), "grade": award.grade}
 
     return _act(request, achievement, "result", AwardResultForm, step, result_for=award.pk,
                 offered=award.status == AwardStatus.NOMINATED)
@@ -296,7 +305,7 @@ def transfer_create_view(request, pk: int):
 
     def step(data):
         transfer = achievements.transfer_record(actor=request.user, achievement=achievement, **data)
-        return f"已登记成果转化：{transfer.partner}，{transfer.amount} 万元"
+        return _("已登记成果转化：%(partner)s，%(amount)s 万元") % {"partner": transfer.partner, "amount": transfer.amount}
 
     return _act(request, achievement, "transfer", TransferForm, step)
 
@@ -304,26 +313,26 @@ def transfer_create_view(request, pk: int):
 # ---- the appropriate-technology library -------------------------------------------------------------------
 
 class TechnologyFilterForm(StyledForm):
-    q = forms.CharField(label="技术名称或说明", required=False, widget=forms.TextInput(attrs={"type": "search"}))
-    level = forms.ChoiceField(label="适用机构", required=False, choices=_blank([(v, v) for v in achievements.TECH_LEVELS]))
+    q = forms.CharField(label=gettext_lazy("技术名称或说明"), required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    level = forms.ChoiceField(label=gettext_lazy("适用机构"), required=False, choices=_blank(TECH_LEVEL_CHOICES))
 
 
 class TechnologyListView(ResearchListPage):
     entity = ENTITY
     export_entity = ENTITY
-    title = "适宜技术推广库"
+    title = gettext_lazy("适宜技术推广库")
     export_name = "research-technologies"
-    empty_text = "没有符合条件的适宜技术"
+    empty_text = gettext_lazy("没有符合条件的适宜技术")
     default_sort = "name"
     template_name = "research/achievements/list.html"
     filter_form = TechnologyFilterForm
     columns = (
-        Col("技术名称", lambda t: t.name, sort="name", link=True),
-        Col("适用机构", lambda t: "、".join(t.applicable_levels)),
-        Col("技术说明", lambda t: t.description[:60]),
-        Col("联系人及电话", lambda t: t.contact),
-        Col("推广机构（家）", lambda t: t.adopters, sort="adopters"),
-        Col("培训人数", lambda t: t.trained or 0, sort="trained"),
+        Col(gettext_lazy("技术名称"), lambda t: t.name, sort="name", link=True),
+        Col(gettext_lazy("适用机构"), lambda t: "、".join(t.applicable_levels)),
+        Col(gettext_lazy("技术说明"), lambda t: t.description[:60]),
+        Col(gettext_lazy("联系人及电话"), lambda t: t.contact),
+        Col(gettext_lazy("推广机构（家）"), lambda t: t.adopters, sort="adopters"),
+        Col(gettext_lazy("培训人数"), lambda t: t.trained or 0, sort="trained"),
     )
 
     def get_queryset(self, request, filters):
@@ -336,7 +345,7 @@ class TechnologyListView(ResearchListPage):
     @property
     def actions(self):
         if can(self.request.user, ENTITY, "appraise"):
-            return (("适宜技术入库", reverse("research:technology-create")),)
+            return ((_("适宜技术入库"), reverse("research:technology-create")),)
         return ()
 
     def extra_context(self, request):
@@ -344,23 +353,23 @@ class TechnologyListView(ResearchListPage):
 
 
 class TechnologyForm(StyledForm):
-    name = forms.CharField(label="技术名称", max_length=200)
-    description = forms.CharField(label="技术说明", widget=forms.Textarea(attrs={"rows": 4}),
-                                  help_text="适应症、操作要点、所需设备与人员，便于基层机构判断能否开展")
-    applicable_levels = forms.MultipleChoiceField(label="适用机构", choices=[(v, v) for v in achievements.TECH_LEVELS],
+    name = forms.CharField(label=gettext_lazy("技术名称"), max_length=200)
+    description = forms.CharField(label=gettext_lazy("技术说明"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  help_text=gettext_lazy("适应症、操作要点、所需设备与人员，便于基层机构判断能否开展"))
+    applicable_levels = forms.MultipleChoiceField(label=gettext_lazy("适用机构"), choices=TECH_LEVEL_CHOICES,
                                                   widget=forms.CheckboxSelectMultiple,
-                                                  error_messages={"required": "请选择适用的机构类别"})
-    training_materials = forms.CharField(label="培训资料", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                         help_text="培训课件、操作规范、视频等的名称与获取方式")
-    contact = forms.CharField(label="联系人及电话", max_length=200)
-    achievement = forms.ChoiceField(label="来源成果", required=False)
+                                                  error_messages={"required": gettext_lazy("请选择适用的机构类别")})
+    training_materials = forms.CharField(label=gettext_lazy("培训资料"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                         help_text=gettext_lazy("培训课件、操作规范、视频等的名称与获取方式"))
+    contact = forms.CharField(label=gettext_lazy("联系人及电话"), max_length=200)
+    achievement = forms.ChoiceField(label=gettext_lazy("来源成果"), required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["applicable_levels"].widget.attrs["class"] = "form-check-input"
         self.achievements = achievements.achievement_list(actor=actor).exclude(
             verdict__in=("", AppraisalVerdict.NOT_PASSED)).select_related(None).only("pk", "title").order_by("title")
-        self.fields["achievement"].choices = _blank([(str(a.pk), a.title) for a in self.achievements], "无")
+        self.fields["achievement"].choices = _blank([(str(a.pk), a.title) for a in self.achievements], _("无"))
 
     def clean_achievement(self):
         pk = self.cleaned_data["achievement"]
@@ -378,17 +387,17 @@ def technology_create_view(request):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"适宜技术已入库：{technology.name}")
+            messages.success(request, _("适宜技术已入库：%(name)s") % {"name": technology.name})
             return redirect("research:technology-detail", pk=technology.pk)
-    return form_page(request, form, title="适宜技术入库", crumbs=[(reverse("research:technology-list"), "适宜技术推广库")],
-                     cancel_url=reverse("research:technology-list"), submit_label="入库发布",
-                     intro="入库后全市卫生人员和各级机构均可检索；基层机构开展后可自行登记推广情况。")
+    return form_page(request, form, title=_("适宜技术入库"), crumbs=[(reverse("research:technology-list"), _("适宜技术推广库"))],
+                     cancel_url=reverse("research:technology-list"), submit_label=_("入库发布"),
+                     intro=_("入库后全市卫生人员和各级机构均可检索；基层机构开展后可自行登记推广情况。"))
 
 
 class PromotionForm(StyledForm):
-    institution = forms.ModelChoiceField(label="推广机构", queryset=None)
-    adopted_on = forms.DateField(label="开展日期", widget=DATE)
-    people_trained = forms.IntegerField(label="培训人数", min_value=0, max_value=100000)
+    institution = forms.ModelChoiceField(label=gettext_lazy("推广机构"), queryset=None)
+    adopted_on = forms.DateField(label=gettext_lazy("开展日期"), widget=DATE)
+    people_trained = forms.IntegerField(label=gettext_lazy("培训人数"), min_value=0, max_value=100000)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -433,7 +442,8 @@ def promotion_create_view(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已登记推广：{promotion.institution.name}，培训 {promotion.people_trained} 人")
+            messages.success(request, _("已登记推广：%(institution)s，培训 %(people)s 人") % {
+                "institution": promotion.institution.name, "people": promotion.people_trained})
             return redirect("research:technology-detail", pk=technology.pk)
     return _technology_page(request, technology, status=422, promotion_form=form)
 

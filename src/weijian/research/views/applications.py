@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -35,8 +37,8 @@ from weijian.research.models import EDITABLE, ApplicationStatus, ExternalResult
 from weijian.research.views import APPLICATION_BADGE, ASSIGNMENT_BADGE, ResearchListPage, add_error, form_page
 from weijian.research.views.calls import _call
 
-EVENT_LABELS = {"submit": "提交", "return": "退回修改", "endorse": "单位推荐", "approve": "立项",
-                "reject": "不予立项", "withdraw": "撤回"}
+EVENT_LABELS = {"submit": gettext_lazy("提交"), "return": gettext_lazy("退回修改"), "endorse": gettext_lazy("单位推荐"),
+                "approve": gettext_lazy("立项"), "reject": gettext_lazy("不予立项"), "withdraw": gettext_lazy("撤回")}
 
 
 # ---- the list --------------------------------------------------------------------------------------
@@ -44,21 +46,21 @@ EVENT_LABELS = {"submit": "提交", "return": "退回修改", "endorse": "单位
 class ApplicationListView(ResearchListPage):
     entity = "research-application"
     export_entity = "research-application"
-    title = "项目申报书"
+    title = gettext_lazy("项目申报书")
     export_name = "research-applications"
-    empty_text = "暂无申报书"
+    empty_text = gettext_lazy("暂无申报书")
     default_sort = "-created_at"
     columns = (
-        Col("申报编号", lambda a: a.number, sort="number", link=True),
-        Col("项目名称", lambda a: a.title, sort="title"),
-        Col("申报通知", lambda a: a.call.title, sort="call__opens_on"),
-        Col("项目负责人", lambda a: a.pi.name, sort="pi__name"),
-        Col("申报单位", lambda a: a.institution.name, sort="institution__name"),
-        Col("学科专业", lambda a: a.specialty, sort="specialty"),
-        Col("申请经费（万元）", lambda a: str(a.budget_total), sort="budget_total"),
-        Col("状态", lambda a: display(a, "status"), sort="status"),
-        Col("版本", lambda a: a.version),
-        Col("评审得分", lambda a: "" if a.score is None else str(a.score), sort="score"),
+        Col(gettext_lazy("申报编号"), lambda a: a.number, sort="number", link=True),
+        Col(gettext_lazy("项目名称"), lambda a: a.title, sort="title"),
+        Col(gettext_lazy("申报通知"), lambda a: a.call.title, sort="call__opens_on"),
+        Col(pgettext_lazy("research", "项目负责人"), lambda a: a.pi.name, sort="pi__name"),
+        Col(gettext_lazy("申报单位"), lambda a: a.institution.name, sort="institution__name"),
+        Col(gettext_lazy("学科专业"), lambda a: a.specialty, sort="specialty"),
+        Col(gettext_lazy("申请经费（万元）"), lambda a: str(a.budget_total), sort="budget_total"),
+        Col(gettext_lazy("状态"), lambda a: display(a, "status"), sort="status"),
+        Col(gettext_lazy("版本"), lambda a: a.version),
+        Col(gettext_lazy("评审得分"), lambda a: "" if a.score is None else str(a.score), sort="score"),
     )
 
     def filter_form(self, data):
@@ -90,7 +92,7 @@ def _scores(actor, application):
     else:
         return None
     rows = services.review_scores(actor=actor, application=application)
-    return {"rows": [{**row, "expert": row["expert"] if named else f"专家{i}"} for i, row in enumerate(rows, 1)],
+    return {"rows": [{**row, "expert": row["expert"] if named else _("专家%(n)s") % {"n": i}} for i, row in enumerate(rows, 1)],
             "named": named, "aggregate": rules.aggregate_scores([row["total"] for row in rows])}
 
 
@@ -163,20 +165,22 @@ def application_create_view(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"申报书已保存（{application.number}），请添加团队成员后提交单位审核")
+            messages.success(request, _("申报书已保存（%(number)s），请添加团队成员后提交单位审核")
+                             % {"number": application.number})
             return redirect("research:application-detail", pk=application.pk)
-    return form_page(request, form, title="新建申报书", submit_label="保存草稿",
-                     crumbs=[(reverse("research:call-list"), "申报通知"),
+    return form_page(request, form, title=_("新建申报书"), submit_label=_("保存草稿"),
+                     crumbs=[(reverse("research:call-list"), _("申报通知")),
                              (reverse("research:call-detail", args=[call.pk]), call.title)],
                      cancel_url=reverse("research:call-detail", args=[call.pk]),
-                     intro=f"申报通知：{call.title}（申报期 {call.opens_on:%Y-%m-%d} 至 {call.closes_on:%Y-%m-%d}，"
-                           f"单项资助上限 {call.budget_ceiling} 万元）")
+                     intro=_("申报通知：%(title)s（申报期 %(opens)s 至 %(closes)s，单项资助上限 %(ceiling)s 万元）") % {
+                         "title": call.title, "opens": f"{call.opens_on:%Y-%m-%d}", "closes": f"{call.closes_on:%Y-%m-%d}",
+                         "ceiling": call.budget_ceiling})
 
 
 @login_required
 def application_update_view(request, pk: int):
     """The PI edits his application while it is a draft or returned; any other state is refused by the
-    service, in Chinese, on this form."""
+    service, in the user's language, on this form."""
     actor = request.user
     require(actor, "research-application", "update")
     application = _application(request, pk)
@@ -189,13 +193,14 @@ def application_update_view(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, "申报书已保存")
+            messages.success(request, _("申报书已保存"))
             return redirect("research:application-detail", pk=application.pk)
     detail = reverse("research:application-detail", args=[application.pk])
     warning = "" if application.status in EDITABLE else \
-        f"申报书当前状态为“{application.get_status_display()}”，不能修改；如需修改，请由单位科教部门退回。"
-    return form_page(request, form, title="修改申报书", submit_label="保存",
-                     crumbs=[(reverse("research:application-list"), "项目申报书"), (detail, application.number)],
+        _("申报书当前状态为“%(status)s”，不能修改；如需修改，请由单位科教部门退回。") % {
+            "status": application.get_status_display()}
+    return form_page(request, form, title=_("修改申报书"), submit_label=_("保存"),
+                     crumbs=[(reverse("research:application-list"), _("项目申报书")), (detail, application.number)],
                      cancel_url=detail, warning=warning)
 
 
@@ -231,7 +236,7 @@ def team_member_add_view(request, pk: int):
     def values(data):
         return {"worker": candidates.get(pk=data["worker"]), "role": data["role"]}
 
-    return _act(request, application, services.team_member_add, "已添加团队成员", "team_form", TeamMemberForm,
+    return _act(request, application, services.team_member_add, _("已添加团队成员"), "team_form", TeamMemberForm,
                 values, candidates=candidates)
 
 
@@ -240,14 +245,14 @@ def team_member_add_view(request, pk: int):
 def application_submit_view(request, pk: int):
     require(request.user, "research-application", "update")
     return _act(request, _application(request, pk), services.application_submit,
-                "申报书已提交，等待单位科教部门审核", "submit_form", SubmitForm)
+                _("申报书已提交，等待单位科教部门审核"), "submit_form", SubmitForm)
 
 
 @login_required
 @require_POST
 def application_withdraw_view(request, pk: int):
     require(request.user, "research-application", "update")
-    return _act(request, _application(request, pk), services.application_withdraw, "申报书已撤回",
+    return _act(request, _application(request, pk), services.application_withdraw, _("申报书已撤回"),
                 "withdraw_form", WithdrawForm)
 
 
@@ -255,7 +260,7 @@ def application_withdraw_view(request, pk: int):
 @require_POST
 def application_endorse_view(request, pk: int):
     require(request.user, "research-application", "endorse")
-    return _act(request, _application(request, pk), services.application_endorse, "已推荐至卫健委",
+    return _act(request, _application(request, pk), services.application_endorse, _("已推荐至卫健委"),
                 "endorse_form", EndorseForm)
 
 
@@ -263,7 +268,7 @@ def application_endorse_view(request, pk: int):
 @require_POST
 def application_return_view(request, pk: int):
     require(request.user, "research-application", "endorse")
-    return _act(request, _application(request, pk), services.application_return, "已退回项目负责人修改",
+    return _act(request, _application(request, pk), services.application_return, _("已退回项目负责人修改"),
                 "return_form", ReturnForm)
 
 
@@ -278,7 +283,7 @@ def application_decide_view(request, pk: int):
 
     approve = request.POST.get("decide-decision") == "approve"
     return _act(request, _application(request, pk), services.application_decide,
-                "已立项" if approve else "已决定不予立项", "decide_form", DecideForm, values)
+                _("已立项") if approve else _("已决定不予立项"), "decide_form", DecideForm, values)
 
 
 @login_required
@@ -291,7 +296,7 @@ def application_external_view(request, pk: int):
         return {"level": data["level"], "won": data["result"] == ExternalResult.WON, "funding": data["funding"],
                 "decided_on": data["decided_on"]}
 
-    return _act(request, _application(request, pk), recommendations.external_result_record, "已登记上级评审结果",
+    return _act(request, _application(request, pk), recommendations.external_result_record, _("已登记上级评审结果"),
                 "external_form", ExternalResultForm, values)
 
 

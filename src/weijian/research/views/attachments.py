@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
@@ -33,7 +34,7 @@ def attachment_upload(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, "附件已上传" if created else "该文件已上传过，未重复保存")
+            messages.success(request, _("附件已上传") if created else _("该文件已上传过，未重复保存"))
             return redirect("research:application-detail", pk=application.pk)
     if not (selectors.is_pi(request.user, application) and application.status in EDITABLE):
         for errors in form.errors.values():  # the form is not on the page any more: say it there
@@ -73,7 +74,7 @@ def attachment_delete(request, pk: int, attachment_pk: int):
     except BusinessError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "附件已删除")
+        messages.success(request, _("附件已删除"))
     return redirect("research:application-detail", pk=application.pk)
 
 

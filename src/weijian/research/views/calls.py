@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -41,20 +43,20 @@ def index_view(request):
 
 class CallListView(ResearchListPage):
     entity = "research-call"
-    title = "申报通知"
+    title = gettext_lazy("申报通知")
     export_name = "research-calls"
     export_entity = "research-call"
-    empty_text = "暂无申报通知"
+    empty_text = gettext_lazy("暂无申报通知")
     default_sort = "-opens_on"
     filter_form = CallFilterForm
     columns = (
-        Col("通知标题", lambda c: c.title, sort="title", link=True),
-        Col("年度", lambda c: c.year, sort="year"),
-        Col("项目类别", lambda c: display(c, "category"), sort="category"),
-        Col("单项资助上限（万元）", lambda c: str(c.budget_ceiling), sort="budget_ceiling"),
-        Col("申报开始", lambda c: iso(c.opens_on), sort="opens_on"),
-        Col("申报截止", lambda c: iso(c.closes_on), sort="closes_on"),
-        Col("状态", lambda c: display(c, "status"), sort="status"),
+        Col(gettext_lazy("通知标题"), lambda c: c.title, sort="title", link=True),
+        Col(gettext_lazy("年度"), lambda c: c.year, sort="year"),
+        Col(gettext_lazy("项目类别"), lambda c: display(c, "category"), sort="category"),
+        Col(gettext_lazy("单项资助上限（万元）"), lambda c: str(c.budget_ceiling), sort="budget_ceiling"),
+        Col(gettext_lazy("申报开始"), lambda c: iso(c.opens_on), sort="opens_on"),
+        Col(gettext_lazy("申报截止"), lambda c: iso(c.closes_on), sort="closes_on"),
+        Col(gettext_lazy("状态"), lambda c: display(c, "status"), sort="status"),
     )
 
     def get_queryset(self, request, filters):
@@ -66,7 +68,7 @@ class CallListView(ResearchListPage):
     @property
     def actions(self):
         if can(self.request.user, "research-call", "create"):
-            return (("新建申报通知", reverse("research:call-create")),)
+            return ((_("新建申报通知"), reverse("research:call-create")),)
         return ()
 
 
@@ -109,9 +111,9 @@ def call_create_view(request):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"申报通知已保存为草稿：{call.title}。发布后卫生人员方可申报。")
+            messages.success(request, _("申报通知已保存为草稿：%(title)s。发布后卫生人员方可申报。") % {"title": call.title})
             return redirect("research:call-detail", pk=call.pk)
-    return form_page(request, form, title="新建申报通知", crumbs=[(reverse("research:call-list"), "申报通知")],
+    return form_page(request, form, title=_("新建申报通知"), crumbs=[(reverse("research:call-list"), _("申报通知"))],
                      cancel_url=reverse("research:call-list"))
 
 
@@ -124,7 +126,7 @@ def call_publish_view(request, pk: int):
     except BusinessError as exc:
         messages.error(request, exc.message)
         return _detail(request, call, status=422)
-    messages.success(request, f"申报通知已发布：{call.title}")
+    messages.success(request, _("申报通知已发布：%(title)s") % {"title": call.title})
     return redirect("research:call-detail", pk=call.pk)
 
 
@@ -146,13 +148,15 @@ def call_assign_view(request, pk: int):
         add_error(form, exc)
         return _detail(request, call, status=422, assign_form=form)
     if result["assigned"]:
-        messages.success(request, f"已分配 {result['assigned']} 个评审任务，评审截止 {iso(form.cleaned_data['due_on'])}")
+        messages.success(request, _("已分配 %(count)s 个评审任务，评审截止 %(due)s") % {
+            "count": result["assigned"], "due": iso(form.cleaned_data["due_on"])})
     else:
-        messages.info(request, "没有需要分配评审专家的申报书")
+        messages.info(request, _("没有需要分配评审专家的申报书"))
     shortfalls = result["shortfalls"]
     if shortfalls:
-        messages.warning(request, f"{len(shortfalls)} 项申报书可回避冲突的专家不足，共缺 {sum(shortfalls.values())} 名，"
-                                  "请补充专家库后再次分配")
+        messages.warning(request, _("%(applications)s 项申报书可回避冲突的专家不足，共缺 %(missing)s 名，"
+                                    "请补充专家库后再次分配") % {"applications": len(shortfalls),
+                                                                 "missing": sum(shortfalls.values())})
     return redirect("research:call-detail", pk=call.pk)
 
 

@@ -7,6 +7,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from weijian.accounts.access import require, scoped_queryset
 from weijian.accounts.roles import Scope
@@ -17,7 +19,8 @@ from weijian.orgs.models import Division, DivisionLevel
 from weijian.research import achievements, indicators
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("当年立项", "省级及以上立项", "近三年立项", "已结题（含终止）", "结题率", "逾期未结题")
+HEADERS = (gettext_lazy("当年立项"), gettext_lazy("省级及以上立项"), gettext_lazy("近三年立项"),
+           gettext_lazy("已结题（含终止）"), gettext_lazy("结题率"), gettext_lazy("逾期未结题"))
 
 
 def _year(request, today) -> int:
@@ -55,24 +58,29 @@ def dashboard_view(request):
     on = today if year == today.year else today.replace(year=year, month=12, day=31)
     district = _district(request, actor)
     rows = indicators.breakdown(actor=actor, year=year, on=on, district=district)
-    by = "区（市）县" if actor.scope == Scope.CITY and district is None else "机构"
+    by_institution = not (actor.scope == Scope.CITY and district is None)
+    by = _("机构") if by_institution else _("区（市）县")
     if request.GET.get("export") == "xlsx":
         table = [[row.name, row.funded, row.won, row.approved, row.closed, _rate(row), row.overdue] for row in rows]
         audit_record(actor=actor, action=AuditAction.EXPORT, entity="research-application",
-                     summary=f"导出科研概览分{by}统计 {len(table)} 行（{year} 年{'，' + district.name if district else ''}）")
-        response = HttpResponse(xlsx_bytes([by, *HEADERS], table, sheet_title=f"科研概览{year}"), content_type=XLSX)
+                     summary=f"导出科研概览分{'机构' if by_institution else '区（市）县'}统计 {len(table)} 行"
+                             f"（{year} 年{'，' + district.name if district else ''}）")
+        body = xlsx_bytes([str(h) for h in (by, *HEADERS)], table,
+                          sheet_title=(_("科研概览%(year)s") % {"year": year})[:30])
+        response = HttpResponse(body, content_type=XLSX)
         response["Content-Disposition"] = f"attachment; filename=research-dashboard-{year}.xlsx"
         return response
     cards = indicators.scope_indicators(actor=actor, year=year, on=on, district=district)
     counts = achievements.achievement_counts(actor=actor, year=year, district=district)
-    outputs = [("国家级奖励", counts.get("awards_national", 0)), ("省级奖励", counts.get("awards_provincial", 0)),
-               ("市级奖励", counts.get("awards_municipal", 0)), ("成果转化", counts["transferred"]),
-               ("适宜技术推广", counts["promoted"])]
-    links = {row.key: (f"?year={year}&district={row.key}" if by != "机构"
+    outputs = [(_("国家级奖励"), counts.get("awards_national", 0)), (_("省级奖励"), counts.get("awards_provincial", 0)),
+               (_("市级奖励"), counts.get("awards_municipal", 0)), (_("成果转化"), counts["transferred"]),
+               (_("适宜技术推广"), counts["promoted"])]
+    links = {row.key: (f"?year={year}&district={row.key}" if not by_institution
                        else reverse("research:application-list") + f"?institution={row.key}") for row in rows}
     return render(request, "research/dashboard/dashboard.html", {
         "year": year, "years": list(range(today.year, today.year - 5, -1)), "cards": cards, "outputs": outputs,
         "on": on, "district": district, "rows": [(row, _rate(row), links[row.key]) for row in rows], "by": by,
+        "by_institution": by_institution,
         "headers": HEADERS, "city_reader": actor.scope == Scope.CITY,
     })
 

@@ -8,7 +8,7 @@
 - 伦理委员会: the committees, one committee with its members (增加委员), the form to set one up.
 - 伦理会议: the meetings, one meeting with its attendance and agenda (the quorum of each item, with the
   reason when it is not met), the form to schedule one.
-Every POST calls one service; a refusal comes back on the page, in Chinese, with status 422.
+Every POST calls one service; a refusal comes back on the page, in the user's language, with status 422.
 """
 
 from django.contrib import messages
@@ -18,6 +18,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -66,21 +68,21 @@ DECISION_BADGE = {"approved": "success", "approved_with_changes": "success", "re
 class SubmissionListView(ResearchListPage):
     entity = SUBMISSION
     export_entity = SUBMISSION
-    title = "伦理审查"
+    title = gettext_lazy("伦理审查")
     export_name = "research-ethics"
-    empty_text = "暂无伦理审查申请"
+    empty_text = gettext_lazy("暂无伦理审查申请")
     default_sort = "-submitted_at"
     columns = (
-        Col("申报编号", lambda s: s.application.number, sort="application__number", link=True),
-        Col("项目名称", lambda s: s.application.title),
-        Col("项目负责人", lambda s: s.application.pi.name, sort="application__pi__name"),
-        Col("伦理委员会", lambda s: s.committee.name, sort="committee__name"),
-        Col("审查类别", lambda s: display(s, "kind"), sort="kind"),
-        Col("审查方式", lambda s: display(s, "review_type") or "—", sort="review_type"),
-        Col("状态", lambda s: display(s, "status"), sort="status"),
-        Col("提交时间", lambda s: timezone.localtime(s.submitted_at).strftime("%Y-%m-%d"), sort="submitted_at"),
-        Col("审查决定", lambda s: display(s, "decision") or "—", sort="decision"),
-        Col("批件/意见书编号", lambda s: s.letter_number or "—", sort="letter_number"),
+        Col(gettext_lazy("申报编号"), lambda s: s.application.number, sort="application__number", link=True),
+        Col(gettext_lazy("项目名称"), lambda s: s.application.title),
+        Col(pgettext_lazy("research", "项目负责人"), lambda s: s.application.pi.name, sort="application__pi__name"),
+        Col(gettext_lazy("伦理委员会"), lambda s: s.committee.name, sort="committee__name"),
+        Col(gettext_lazy("审查类别"), lambda s: display(s, "kind"), sort="kind"),
+        Col(gettext_lazy("审查方式"), lambda s: display(s, "review_type") or "—", sort="review_type"),
+        Col(gettext_lazy("状态"), lambda s: display(s, "status"), sort="status"),
+        Col(gettext_lazy("提交时间"), lambda s: timezone.localtime(s.submitted_at).strftime("%Y-%m-%d"), sort="submitted_at"),
+        Col(gettext_lazy("审查决定"), lambda s: display(s, "decision") or "—", sort="decision"),
+        Col(gettext_lazy("批件/意见书编号"), lambda s: s.letter_number or "—", sort="letter_number"),
     )
 
     def filter_form(self, data):
@@ -163,7 +165,7 @@ def _member(submission, raw):
     """A member of the submission's committee, by id from a form (the submission came through the gate)."""
     member = submission.committee.members.filter(pk=raw).first()
     if member is None:
-        raise BusinessError(E.ETHICS_MEMBER_INVALID, "该委员不属于本委员会")
+        raise BusinessError(E.ETHICS_MEMBER_INVALID, _("该委员不属于本委员会"))
     return member
 
 
@@ -175,7 +177,7 @@ def submission_accept(request, pk):
     def call(submission, form):
         ethics.submission_accept(actor=request.user, submission=submission,
                                  review_type=form.cleaned_data["review_type"])
-        return f"已受理，{submission.get_review_type_display()}。"
+        return _("已受理，%(review_type)s。") % {"review_type": submission.get_review_type_display()}
     return _run(request, submission, "accept", AcceptForm(request.POST, prefix="accept"), call)
 
 
@@ -186,7 +188,7 @@ def submission_withdraw(request, pk):
 
     def call(submission, form):
         ethics.submission_withdraw(actor=request.user, submission=submission, reason=form.cleaned_data["reason"])
-        return "已撤回伦理审查申请。"
+        return _("已撤回伦理审查申请。")
     return _run(request, submission, "withdraw", WithdrawForm(request.POST, prefix="withdraw"), call)
 
 
@@ -200,7 +202,7 @@ def recusal_declare(request, pk):
         member = _member(submission, form.cleaned_data["member"])
         ethics.recusal_declare(actor=request.user, submission=submission, member=member,
                                reason=form.cleaned_data["reason"])
-        return f"已登记 {member.name} 回避。"
+        return _("已登记 %(name)s 回避。") % {"name": member.name}
     return _run(request, submission, "recusal", form, call)
 
 
@@ -215,7 +217,7 @@ def agenda_put(request, pk):
         if meeting is None:
             raise BusinessError(E.ETHICS_MEETING_INVALID, field="meeting")
         ethics.meeting_agenda_add(actor=request.user, meeting=meeting, submission=submission)
-        return f"已列入 {meeting.held_on:%Y-%m-%d} 的审查会议。"
+        return _("已列入 %(date)s 的审查会议。") % {"date": f"{meeting.held_on:%Y-%m-%d}"}
     return _run(request, submission, "agenda", form, call)
 
 
@@ -231,7 +233,8 @@ def expedited_decide(request, pk):
         decided = ethics.submission_decide_expedited(actor=request.user, submission=submission, opinions=opinions,
                                                      opinion=form.cleaned_data["opinion"],
                                                      valid_until=form.cleaned_data["valid_until"])
-        return f"快速审查已作出决定：{decided.get_decision_display()}（{decided.letter_number}）。"
+        return _("快速审查已作出决定：%(decision)s（%(letter)s）。") % {
+            "decision": decided.get_decision_display(), "letter": decided.letter_number}
     return _run(request, submission, "expedited", form, call)
 
 
@@ -245,7 +248,7 @@ def votes_record(request, pk):
     def call(submission, form):
         votes = {_member(submission, pk): choice for pk, choice in form.votes().items()}
         ethics.votes_record(actor=request.user, submission=submission, votes=votes)
-        return f"已登记 {len(votes)} 名委员的表决意见。"
+        return _("已登记 %(count)s 名委员的表决意见。") % {"count": len(votes)}
     return _run(request, submission, "votes", form, call)
 
 
@@ -258,7 +261,8 @@ def meeting_decide(request, pk):
         decided = ethics.submission_decide(actor=request.user, submission=submission,
                                            opinion=form.cleaned_data["opinion"],
                                            valid_until=form.cleaned_data["valid_until"])
-        return f"会议审查已作出决定：{decided.get_decision_display()}（{decided.letter_number}）。"
+        return _("会议审查已作出决定：%(decision)s（%(letter)s）。") % {
+            "decision": decided.get_decision_display(), "letter": decided.letter_number}
     return _run(request, submission, "decide", DecideForm(request.POST, prefix="decide"), call)
 
 
@@ -295,12 +299,13 @@ def submission_create(request, pk):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已提交{submission.get_kind_display()}，等待{committee.name}受理。")
+            messages.success(request, _("已提交%(kind)s，等待%(committee)s受理。") % {
+                "kind": submission.get_kind_display(), "committee": committee.name})
             return redirect("research:ethics-detail", pk=submission.pk)
     detail = reverse("research:application-detail", args=[application.pk])
-    return form_page(request, form, title="提交伦理审查", submit_label="提交",
-                     crumbs=[(reverse("research:application-list"), "项目申报书"), (detail, application.number)],
-                     cancel_url=detail, intro=f"项目：{application.number} {application.title}")
+    return form_page(request, form, title=_("提交伦理审查"), submit_label=_("提交"),
+                     crumbs=[(reverse("research:application-list"), _("项目申报书")), (detail, application.number)],
+                     cancel_url=detail, intro=_("项目：%(number)s %(title)s") % {"number": application.number, "title": application.title})
 
 
 # ---- committees -----------------------------------------------------------------------------------------
@@ -308,17 +313,17 @@ def submission_create(request, pk):
 class CommitteeListView(ResearchListPage):
     entity = COMMITTEE
     export_entity = COMMITTEE
-    title = "伦理委员会"
+    title = gettext_lazy("伦理委员会")
     export_name = "research-ethics-committees"
-    empty_text = "暂无伦理委员会"
+    empty_text = gettext_lazy("暂无伦理委员会")
     default_sort = "name"
     filter_form = CommitteeFilterForm
     columns = (
-        Col("名称", lambda c: c.name, sort="name", link=True),
-        Col("所属机构", lambda c: c.institution.name, sort="institution__name"),
-        Col("备案号", lambda c: c.filing_number or "—", sort="filing_number"),
-        Col("在任委员", lambda c: c.member_count, sort="member_count"),
-        Col("状态", lambda c: "受理审查" if c.is_active else "停止受理", sort="is_active"),
+        Col(gettext_lazy("名称"), lambda c: c.name, sort="name", link=True),
+        Col(gettext_lazy("所属机构"), lambda c: c.institution.name, sort="institution__name"),
+        Col(gettext_lazy("备案号"), lambda c: c.filing_number or "—", sort="filing_number"),
+        Col(gettext_lazy("在任委员"), lambda c: c.member_count, sort="member_count"),
+        Col(gettext_lazy("状态"), lambda c: _("受理审查") if c.is_active else _("停止受理"), sort="is_active"),
     )
 
     def get_queryset(self, request, filters):
@@ -330,7 +335,7 @@ class CommitteeListView(ResearchListPage):
     @property
     def actions(self):
         if can(self.request.user, COMMITTEE, "create"):
-            return (("设立伦理委员会", reverse("research:ethics-committee-create")),)
+            return ((_("设立伦理委员会"), reverse("research:ethics-committee-create")),)
         return ()
 
 
@@ -376,7 +381,7 @@ def member_add(request, pk):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已增加委员：{member}")
+            messages.success(request, _("已增加委员：%(member)s") % {"member": member})
             return redirect("research:ethics-committee-detail", pk=committee.pk)
     return _committee_page(request, committee, member_form=form, status=422)
 
@@ -394,7 +399,7 @@ def member_deactivate(request, pk, member_pk):
     except BusinessError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{member.name}已离任。")
+        messages.success(request, _("%(name)s已离任。") % {"name": member.name})
     return redirect("research:ethics-committee-detail", pk=committee.pk)
 
 
@@ -412,10 +417,11 @@ def committee_create(request):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已设立{committee.name}，请增加委员（含代表委员会办理事项的秘书账号）。")
+            messages.success(request, _("已设立%(name)s，请增加委员（含代表委员会办理事项的秘书账号）。") % {
+                "name": committee.name})
             return redirect("research:ethics-committee-detail", pk=committee.pk)
-    return form_page(request, form, title="设立伦理委员会", crumbs=[(reverse("research:ethics-committee-list"), "伦理委员会")],
-                     cancel_url=reverse("research:ethics-committee-list"), submit_label="设立")
+    return form_page(request, form, title=_("设立伦理委员会"), crumbs=[(reverse("research:ethics-committee-list"), _("伦理委员会"))],
+                     cancel_url=reverse("research:ethics-committee-list"), submit_label=_("设立"))
 
 
 # ---- meetings ---------------------------------------------------------------------------------------
@@ -423,17 +429,17 @@ def committee_create(request):
 class MeetingListView(ResearchListPage):
     entity = MEETING
     export_entity = MEETING
-    title = "伦理审查会议"
+    title = gettext_lazy("伦理审查会议")
     export_name = "research-ethics-meetings"
-    empty_text = "暂无审查会议"
+    empty_text = gettext_lazy("暂无审查会议")
     default_sort = "-held_on"
     columns = (
-        Col("会议日期", lambda m: iso(m.held_on), sort="held_on", link=True),
-        Col("伦理委员会", lambda m: m.committee.name, sort="committee__name"),
-        Col("地点", lambda m: m.location or "—"),
-        Col("状态", lambda m: display(m, "status"), sort="status"),
-        Col("审查事项", lambda m: m.items, sort="items"),
-        Col("到会委员", lambda m: m.present, sort="present"),
+        Col(gettext_lazy("会议日期"), lambda m: iso(m.held_on), sort="held_on", link=True),
+        Col(gettext_lazy("伦理委员会"), lambda m: m.committee.name, sort="committee__name"),
+        Col(gettext_lazy("地点"), lambda m: m.location or "—"),
+        Col(gettext_lazy("状态"), lambda m: display(m, "status"), sort="status"),
+        Col(gettext_lazy("审查事项"), lambda m: m.items, sort="items"),
+        Col(gettext_lazy("到会委员"), lambda m: m.present, sort="present"),
     )
 
     def filter_form(self, data):
@@ -449,7 +455,7 @@ class MeetingListView(ResearchListPage):
     @property
     def actions(self):
         if can(self.request.user, MEETING, "create"):
-            return (("安排会议", reverse("research:ethics-meeting-create")),)
+            return ((_("安排会议"), reverse("research:ethics-meeting-create")),)
         return ()
 
 
@@ -497,7 +503,7 @@ def meeting_attendance(request, pk):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已登记到会委员 {len(chosen)} 人。")
+            messages.success(request, _("已登记到会委员 %(count)s 人。") % {"count": len(chosen)})
             return redirect("research:ethics-meeting-detail", pk=meeting.pk)
     return _meeting_page(request, meeting, status=422, attendance_form=form)
 
@@ -515,7 +521,7 @@ def meeting_agenda(request, pk):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已列入会议：{submission.application.number}")
+            messages.success(request, _("已列入会议：%(number)s") % {"number": submission.application.number})
             return redirect("research:ethics-meeting-detail", pk=meeting.pk)
     return _meeting_page(request, meeting, status=422, agenda_form=form)
 
@@ -535,10 +541,11 @@ def meeting_create(request):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已安排 {meeting.held_on:%Y-%m-%d} 的审查会议，请将已受理的申请列入会议。")
+            messages.success(request, _("已安排 %(date)s 的审查会议，请将已受理的申请列入会议。") % {
+                "date": f"{meeting.held_on:%Y-%m-%d}"})
             return redirect("research:ethics-meeting-detail", pk=meeting.pk)
-    return form_page(request, form, title="安排伦理审查会议", submit_label="安排",
-                     crumbs=[(reverse("research:ethics-meeting-list"), "伦理审查会议")],
+    return form_page(request, form, title=_("安排伦理审查会议"), submit_label=_("安排"),
+                     crumbs=[(reverse("research:ethics-meeting-list"), _("伦理审查会议"))],
                      cancel_url=reverse("research:ethics-meeting-list"))
 
 

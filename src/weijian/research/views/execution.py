@@ -16,6 +16,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import access_object
@@ -117,7 +119,7 @@ def agreement_issue(request, pk):
     def call(project, form):
         execution.agreement_issue(actor=request.user, application=project, starts_on=form.cleaned_data["starts_on"],
                                   ends_on=form.cleaned_data["ends_on"], milestones=form.milestone_list())
-        return "已下达任务书，项目进入执行阶段。"
+        return _("已下达任务书，项目进入执行阶段。")
     return _post(request, pk, AgreementForm, "agreement", call)
 
 
@@ -126,7 +128,7 @@ def agreement_issue(request, pk):
 def midterm_record(request, pk):
     def call(project, form):
         execution.midterm_record(actor=request.user, application=project, **form.cleaned_data)
-        return "已登记中期检查。"
+        return _("已登记中期检查。")
     return _post(request, pk, MidTermForm, "midterm", call)
 
 
@@ -137,7 +139,7 @@ def change_request(request, pk):
         data = form.cleaned_data
         execution.change_request(actor=request.user, application=project, kind=data["kind"], reason=data["reason"],
                                  new_ends_on=data["new_ends_on"], new_funding=data["new_funding"])
-        return "已提交变更申请，等待卫健委审批。"
+        return _("已提交变更申请，等待卫健委审批。")
     return _post(request, pk, ChangeForm, "change", call)
 
 
@@ -150,7 +152,7 @@ def change_decide(request, pk, change_pk):
             raise Http404
         execution.change_decide(actor=request.user, change=change, approve=form.cleaned_data["approve"],
                                 comment=form.cleaned_data["comment"])
-        return "已审批项目变更。"
+        return _("已审批项目变更。")
     return _post(request, pk, ChangeDecisionForm, "decide", call)
 
 
@@ -159,7 +161,7 @@ def change_decide(request, pk, change_pk):
 def output_add(request, pk):
     def call(project, form):
         execution.output_add(actor=request.user, application=project, **form.cleaned_data)
-        return "已登记项目成果。"
+        return _("已登记项目成果。")
     return _post(request, pk, OutputForm, "output", call)
 
 
@@ -168,7 +170,7 @@ def output_add(request, pk):
 def closure_submit(request, pk):
     def call(project, form):
         execution.closure_submit(actor=request.user, application=project, summary=form.cleaned_data["summary"])
-        return "已提交结题报告，等待验收。"
+        return _("已提交结题报告，等待验收。")
     return _post(request, pk, ClosureForm, "closure", call)
 
 
@@ -177,7 +179,7 @@ def closure_submit(request, pk):
 def closure_accept(request, pk):
     def call(project, form):
         closure = execution.closure_accept(actor=request.user, application=project, **form.cleaned_data)
-        return f"已登记结题验收：{closure.get_verdict_display()}。"
+        return _("已登记结题验收：%(verdict)s。") % {"verdict": closure.get_verdict_display()}
     return _post(request, pk, AcceptanceForm, "accept", call)
 
 
@@ -186,7 +188,7 @@ def closure_accept(request, pk):
 def project_terminate(request, pk):
     def call(project, form):
         execution.project_terminate(actor=request.user, application=project, reason=form.cleaned_data["reason"])
-        return "项目已终止。"
+        return _("项目已终止。")
     return _post(request, pk, TerminateForm, "terminate", call)
 
 
@@ -211,25 +213,25 @@ class CleanupView(ResearchListPage):
 
     entity = "research-application"
     export_entity = "research-application"
-    title = "近三年立项未结题项目清理"
+    title = gettext_lazy("近三年立项未结题项目清理")
     export_name = "research-cleanup"
-    empty_text = "近三年立项的项目均已结题"
+    empty_text = gettext_lazy("近三年立项的项目均已结题")
     default_sort = "agreement__ends_on"
     columns = (
-        Col("项目编号", lambda a: a.number, sort="number", link=True),
-        Col("项目名称", lambda a: a.title),
-        Col("承担单位", lambda a: a.institution.name, sort="institution__name"),
-        Col("项目负责人", lambda a: a.pi.name, sort="pi__name"),
-        Col("状态", lambda a: a.get_status_display(), sort="status"),
-        Col("结题期限", lambda a: indicators.due_on(a).isoformat(), sort="agreement__ends_on"),
-        Col("是否逾期", lambda a: "逾期" if indicators.due_on(a) < timezone.localdate() else "未到期"),
-        Col("最近提醒", lambda a: reminders.label_of(a.latest_reminder) or "—"),
+        Col(gettext_lazy("项目编号"), lambda a: a.number, sort="number", link=True),
+        Col(gettext_lazy("项目名称"), lambda a: a.title),
+        Col(gettext_lazy("承担单位"), lambda a: a.institution.name, sort="institution__name"),
+        Col(pgettext_lazy("research", "项目负责人"), lambda a: a.pi.name, sort="pi__name"),
+        Col(gettext_lazy("状态"), lambda a: a.get_status_display(), sort="status"),
+        Col(gettext_lazy("结题期限"), lambda a: indicators.due_on(a).isoformat(), sort="agreement__ends_on"),
+        Col(gettext_lazy("是否逾期"), lambda a: _("逾期") if indicators.due_on(a) < timezone.localdate() else _("未到期")),
+        Col(gettext_lazy("最近提醒"), lambda a: reminders.label_of(a.latest_reminder) or "—"),
     )
 
     def extra_context(self, request) -> dict:
         context = super().extra_context(request)
         if request.user.role == Role.COMMISSION_SCIENCE:
-            context["actions"] = (("发送结题提醒", "research:project-reminders"),)
+            context["actions"] = ((_("发送结题提醒"), "research:project-reminders"),)
         return context
 
     def get_queryset(self, request, filters: dict):
@@ -244,7 +246,7 @@ class CleanupView(ResearchListPage):
 
 
 class SendRemindersForm(StyledForm):
-    confirm = forms.BooleanField(label="确认发送以上提醒", error_messages={"required": "请勾选确认"})
+    confirm = forms.BooleanField(label=gettext_lazy("确认发送以上提醒"), error_messages={"required": gettext_lazy("请勾选确认")})
 
 
 @login_required
@@ -260,18 +262,23 @@ def reminders_send(request):
         except BusinessError as exc:
             messages.error(request, exc.message)
         else:
-            detail = "，".join(f"{reminders.STAGE_LABELS[k]} {v} 条" for k, v in counts.items() if v)
-            messages.success(request, f"已发送结题提醒 {sum(counts.values())} 条" + (f"：{detail}" if detail else ""))
+            detail = pgettext("list separator", "，").join(
+                _("%(stage)s %(count)s 条") % {"stage": reminders.STAGE_LABELS[k], "count": v}
+                for k, v in counts.items() if v)
+            total = sum(counts.values())
+            messages.success(request, _("已发送结题提醒 %(total)s 条：%(detail)s") % {"total": total, "detail": detail}
+                             if detail else _("已发送结题提醒 %(total)s 条") % {"total": total})
         return redirect("research:project-cleanup")
     due = Counter(r.stage for r in reminders.due_reminders(today=timezone.localdate()))
-    preview = "；".join(f"{label} {due[stage]} 项" for stage, label in reminders.STAGE_LABELS.items())
+    preview = pgettext("list separator", "；").join(_("%(stage)s %(count)s 项") % {"stage": label, "count": due[stage]}
+                                                  for stage, label in reminders.STAGE_LABELS.items())
     total = sum(due.values())
-    return form_page(request, form, title="发送结题提醒", submit_label="发送",
-                     crumbs=((reverse("research:project-cleanup"), "结题清理"),),
+    return form_page(request, form, title=_("发送结题提醒"), submit_label=_("发送"),
+                     crumbs=((reverse("research:project-cleanup"), _("结题清理")),),
                      cancel_url=reverse("research:project-cleanup"),
-                     intro=f"今天应发送的结题提醒共 {total} 条（{preview}）。提醒写入项目记录，项目负责人在项目页面可见；"
-                           "每个阶段每个项目只发送一次，重复发送不会产生重复提醒。",
-                     warning="" if total else "今天没有需要发送的提醒。")
+                     intro=_("今天应发送的结题提醒共 %(total)s 条（%(preview)s）。提醒写入项目记录，项目负责人在项目页面可见；"
+                             "每个阶段每个项目只发送一次，重复发送不会产生重复提醒。") % {"total": total, "preview": preview},
+                     warning="" if total else _("今天没有需要发送的提醒。"))
 
 
 urlpatterns = [

@@ -14,6 +14,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import access_object, require, scoped_queryset
@@ -30,20 +32,20 @@ from weijian.workforce.models import TitleLevel
 
 class ExpertListView(ResearchListPage):
     entity = "research-expert"
-    title = "评审专家库"
+    title = gettext_lazy("评审专家库")
     export_name = "research-experts"
-    empty_text = "专家库为空"
+    empty_text = gettext_lazy("专家库为空")
     default_sort = "name"
     columns = (
-        Col("姓名", lambda e: e.name, sort="name", link=True),
-        Col("所在单位", lambda e: e.institution.name if e.institution_id else e.affiliation),
-        Col("职称", lambda e: e.get_title_level_display(), sort="title_level"),
-        Col("专业领域", lambda e: "、".join(e.specialties)),
-        Col("待评审", lambda e: e.open_reviews, sort="open_reviews"),
-        Col("上限", lambda e: e.load_cap, sort="load_cap"),
-        Col("未按时评审", lambda e: e.no_shows, sort="no_shows"),
-        Col("可参加评审", lambda e: "是" if e.is_active else "否", sort="is_active"),
-        Col("登录账号", lambda e: "已绑定" if e.user_id else "—"),
+        Col(gettext_lazy("姓名"), lambda e: e.name, sort="name", link=True),
+        Col(gettext_lazy("所在单位"), lambda e: e.institution.name if e.institution_id else e.affiliation),
+        Col(gettext_lazy("职称"), lambda e: e.get_title_level_display(), sort="title_level"),
+        Col(gettext_lazy("专业领域"), lambda e: "、".join(e.specialties)),
+        Col(gettext_lazy("待评审"), lambda e: e.open_reviews, sort="open_reviews"),
+        Col(gettext_lazy("上限"), lambda e: e.load_cap, sort="load_cap"),
+        Col(gettext_lazy("未按时评审"), lambda e: e.no_shows, sort="no_shows"),
+        Col(gettext_lazy("可参加评审"), lambda e: _("是") if e.is_active else _("否"), sort="is_active"),
+        Col(gettext_lazy("登录账号"), lambda e: _("已绑定") if e.user_id else "—"),
     )
 
     def get_queryset(self, request, filters: dict):
@@ -57,17 +59,17 @@ class ExpertListView(ResearchListPage):
 
     @property
     def actions(self):
-        return (("专家入库", reverse("research:expert-create")),)
+        return ((_("专家入库"), reverse("research:expert-create")),)
 
 
 class ExpertForm(StyledForm):
-    name = forms.CharField(label="姓名", max_length=64)
-    specialties = forms.CharField(label="专业领域", max_length=300, help_text="多个领域用顿号或逗号分隔，如：心血管内科、全科医学")
-    institution = forms.ModelChoiceField(label="本市单位", required=False, queryset=None,
-                                         help_text="本市专家请选择单位：与申请人或团队成员同单位时自动回避")
-    affiliation = forms.CharField(label="外单位名称", max_length=200, required=False, help_text="外地或高校专家填写")
-    title_level = forms.ChoiceField(label="职称", choices=TitleLevel.choices, initial=TitleLevel.SENIOR)
-    load_cap = forms.IntegerField(label="每轮评审上限（项）", min_value=1, max_value=100, initial=10)
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    specialties = forms.CharField(label=gettext_lazy("专业领域"), max_length=300, help_text=gettext_lazy("多个领域用顿号或逗号分隔，如：心血管内科、全科医学"))
+    institution = forms.ModelChoiceField(label=gettext_lazy("本市单位"), required=False, queryset=None,
+                                         help_text=gettext_lazy("本市专家请选择单位：与申请人或团队成员同单位时自动回避"))
+    affiliation = forms.CharField(label=gettext_lazy("外单位名称"), max_length=200, required=False, help_text=gettext_lazy("外地或高校专家填写"))
+    title_level = forms.ChoiceField(label=gettext_lazy("职称"), choices=TitleLevel.choices, initial=TitleLevel.SENIOR)
+    load_cap = forms.IntegerField(label=gettext_lazy("每轮评审上限（项）"), min_value=1, max_value=100, initial=10)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,23 +92,23 @@ def expert_create_view(request):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"专家 {expert.name} 已入库")
+            messages.success(request, _("专家 %(name)s 已入库") % {"name": expert.name})
             return redirect("research:expert-list")
-    return form_page(request, form, title="专家入库", crumbs=[(reverse("research:expert-list"), "评审专家库")],
-                     cancel_url=reverse("research:expert-list"), submit_label="入库")
+    return form_page(request, form, title=_("专家入库"), crumbs=[(reverse("research:expert-list"), _("评审专家库"))],
+                     cancel_url=reverse("research:expert-list"), submit_label=_("入库"))
 
 
 # ---- one expert: declared conflicts, login account, assignments ---------------------------------------------
 
 class ConflictForm(StyledForm):
-    application = forms.CharField(label="申报编号", max_length=32,
-                                  widget=forms.TextInput(attrs={"placeholder": "如 KY2026-001-0001"}))
-    reason = forms.CharField(label="回避原因", max_length=200, required=False,
-                             widget=forms.TextInput(attrs={"placeholder": "如：与项目负责人有合作关系"}))
+    application = forms.CharField(label=gettext_lazy("申报编号"), max_length=32,
+                                  widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如 KY2026-001-0001")}))
+    reason = forms.CharField(label=gettext_lazy("回避原因"), max_length=200, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如：与项目负责人有合作关系")}))
 
 
 class LinkUserForm(StyledForm):
-    username = forms.CharField(label="登录用户名", max_length=150, help_text="角色为“评审专家”的账号")
+    username = forms.CharField(label=gettext_lazy("登录用户名"), max_length=150, help_text=gettext_lazy("角色为“评审专家”的账号"))
 
 
 def _expert(request, pk, action: str = "view") -> Expert:
@@ -143,7 +145,7 @@ def conflict_add_view(request, pk: int):
         number = form.cleaned_data["application"].strip()
         application = selectors.application_list(actor=actor).filter(number=number).first()
         if application is None:
-            form.add_error("application", "未找到该申报编号")
+            form.add_error("application", _("未找到该申报编号"))
         else:
             try:
                 pool.conflict_declare(actor=actor, expert=expert, application=application,
@@ -151,7 +153,8 @@ def conflict_add_view(request, pk: int):
             except BusinessError as exc:
                 add_error(form, exc)
             else:
-                messages.success(request, f"已登记回避：{expert.name} 不再被分配评审 {application.number}")
+                messages.success(request, _("已登记回避：%(name)s 不再被分配评审 %(number)s") % {
+                    "name": expert.name, "number": application.number})
                 return redirect("research:expert-detail", pk=expert.pk)
     return _page(request, expert, status=422, conflict_form=form)
 
@@ -164,7 +167,7 @@ def conflict_remove_view(request, pk: int, conflict_pk: int):
     if conflict is None:
         raise Http404
     pool.conflict_remove(actor=request.user, conflict=conflict)
-    messages.success(request, f"已撤销回避：{conflict.application.number}")
+    messages.success(request, _("已撤销回避：%(number)s") % {"number": conflict.application.number})
     return redirect("research:expert-detail", pk=expert.pk)
 
 
@@ -180,7 +183,8 @@ def expert_link_view(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"已为专家 {expert.name} 绑定登录账号 {expert.user.username}")
+            messages.success(request, _("已为专家 %(name)s 绑定登录账号 %(username)s") % {
+                "name": expert.name, "username": expert.user.username})
             return redirect("research:expert-detail", pk=expert.pk)
     if not offered:
         for errors in form.errors.values():
@@ -197,7 +201,7 @@ def expert_unlink_view(request, pk: int):
     except BusinessError as exc:
         messages.error(request, exc.message)
         return _page(request, expert, status=422)
-    messages.success(request, f"已解除专家 {expert.name} 的登录账号绑定")
+    messages.success(request, _("已解除专家 %(name)s 的登录账号绑定") % {"name": expert.name})
     return redirect("research:expert-detail", pk=expert.pk)
 
 

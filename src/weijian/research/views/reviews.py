@@ -16,6 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from weijian.accounts.access import can, require
@@ -40,25 +42,25 @@ def _overdue(a, today=None) -> bool:
 def _lateness(a) -> str:
     """What the commission must see in the queue: no-shows, and pending assignments past their due date."""
     if a.status == AssignmentStatus.NO_SHOW:
-        return "未按时评审"
-    return "已过截止，未评审" if _overdue(a) else ""
+        return _("未按时评审")
+    return _("已过截止，未评审") if _overdue(a) else ""
 
 
 class MyReviewListView(ResearchListPage):
     entity = "research-review"
-    title = "我的评审"
+    title = gettext_lazy("我的评审")
     export_name = "research-my-reviews"
-    empty_text = "暂无评审任务"
+    empty_text = gettext_lazy("暂无评审任务")
     default_sort = "due_on"
     filter_form = MyReviewFilterForm
     columns = (
-        Col("申报编号", lambda a: a.application.number, sort="application__number", link=True),
-        Col("项目名称", lambda a: a.application.title, sort="application__title"),
-        Col("学科专业", lambda a: a.application.specialty, sort="application__specialty"),
-        Col("申报通知", lambda a: a.application.call.title),
-        Col("评审截止", lambda a: iso(a.due_on), sort="due_on"),
-        Col("状态", lambda a: display(a, "status"), sort="status"),
-        Col("我的评分", _total, sort="total"),
+        Col(gettext_lazy("申报编号"), lambda a: a.application.number, sort="application__number", link=True),
+        Col(gettext_lazy("项目名称"), lambda a: a.application.title, sort="application__title"),
+        Col(gettext_lazy("学科专业"), lambda a: a.application.specialty, sort="application__specialty"),
+        Col(gettext_lazy("申报通知"), lambda a: a.application.call.title),
+        Col(gettext_lazy("评审截止"), lambda a: iso(a.due_on), sort="due_on"),
+        Col(gettext_lazy("状态"), lambda a: display(a, "status"), sort="status"),
+        Col(gettext_lazy("我的评分"), _total, sort="total"),
     )
 
     def authorize(self, request, action):
@@ -74,19 +76,19 @@ class MyReviewListView(ResearchListPage):
 
 class ReviewQueueView(ResearchListPage):
     entity = "research-review"
-    title = "评审任务"
+    title = gettext_lazy("评审任务")
     export_name = "research-reviews"
-    empty_text = "暂无评审任务"
+    empty_text = gettext_lazy("暂无评审任务")
     default_sort = "due_on"
     columns = (
-        Col("申报编号", lambda a: a.application.number, sort="application__number", link=True),
-        Col("项目名称", lambda a: a.application.title, sort="application__title"),
-        Col("申报通知", lambda a: a.application.call.title),
-        Col("评审专家", lambda a: a.expert.name, sort="expert__name"),
-        Col("评审截止", lambda a: iso(a.due_on), sort="due_on"),
-        Col("状态", lambda a: display(a, "status"), sort="status"),
-        Col("逾期情况", _lateness),
-        Col("总分", _total, sort="total"),
+        Col(gettext_lazy("申报编号"), lambda a: a.application.number, sort="application__number", link=True),
+        Col(gettext_lazy("项目名称"), lambda a: a.application.title, sort="application__title"),
+        Col(gettext_lazy("申报通知"), lambda a: a.application.call.title),
+        Col(gettext_lazy("评审专家"), lambda a: a.expert.name, sort="expert__name"),
+        Col(gettext_lazy("评审截止"), lambda a: iso(a.due_on), sort="due_on"),
+        Col(gettext_lazy("状态"), lambda a: display(a, "status"), sort="status"),
+        Col(gettext_lazy("逾期情况"), _lateness),
+        Col(gettext_lazy("总分"), _total, sort="total"),
     )
 
     def authorize(self, request, action):
@@ -129,7 +131,7 @@ def review_detail_view(request, pk: int):
         except BusinessError as exc:
             add_error(form, exc)
         else:
-            messages.success(request, f"评审意见已提交，总分 {assignment.total}")
+            messages.success(request, _("评审意见已提交，总分 %(total)s") % {"total": assignment.total})
             return redirect("research:review-detail", pk=assignment.pk)
     return _review_page(request, assignment, form, status=422 if form is not None and form.errors else 200)
 
@@ -139,7 +141,7 @@ def _review_page(request, assignment, form=None, *, status: int = 200):
     criteria = [(c.label, c.weight, (assignment.scores or {}).get(c.key)) for c in rules.DEFAULT_CRITERIA]
     overdue = _overdue(assignment, today)
     return render(request, "research/reviews/detail.html", {
-        "title": f"评审：{assignment.application.title}", "assignment": assignment,
+        "title": _("评审：%(title)s") % {"title": assignment.application.title}, "assignment": assignment,
         "application": assignment.application, "badge": ASSIGNMENT_BADGE.get(assignment.status),
         "form": form, "criteria": criteria, "overdue": overdue, "own": assignment.expert.user_id == actor.pk,
         "can_mark": overdue and can(actor, "research-review", "assign"),
@@ -169,8 +171,8 @@ def review_no_show_view(request, pk: int):
     except BusinessError as exc:
         messages.error(request, exc.message)
         return _review_page(request, assignment, status=422)
-    messages.success(request, f"已标记未按时评审：{assignment.expert.name}（{assignment.application.number}）。"
-                              "可在申报通知页“补充分配专家”为该申报书补充专家。")
+    messages.success(request, _("已标记未按时评审：%(expert)s（%(number)s）。可在申报通知页“补充分配专家”为该申报书补充专家。")
+                     % {"expert": assignment.expert.name, "number": assignment.application.number})
     return redirect(_back(request, reverse("research:review-detail", args=[assignment.pk])))
 
 
@@ -179,7 +181,7 @@ def _round_page(request, call, *, status: int = 200, reassign_form=None):
     today = timezone.localdate()
     round_ = pool.review_round(actor=request.user, call=call, today=today)
     context = {
-        "title": f"评审进度：{call.title}", "call": call, "today": today,
+        "title": _("评审进度：%(title)s") % {"title": call.title}, "call": call, "today": today,
         "round": round_, "counts": [(label, n, ASSIGNMENT_BADGE.get(value, "secondary"))
                                     for label, n, value in round_["counts"]],
         "reassign_form": reassign_form or AssignForm(prefix="reassign"),
@@ -214,13 +216,15 @@ def call_reassign_view(request, pk: int):
         add_error(form, exc)
         return _round_page(request, call, status=422, reassign_form=form)
     if result["assigned"]:
-        messages.success(request, f"已补充分配 {result['assigned']} 名评审专家，评审截止 {iso(form.cleaned_data['due_on'])}")
+        messages.success(request, _("已补充分配 %(count)s 名评审专家，评审截止 %(due)s") % {
+            "count": result["assigned"], "due": iso(form.cleaned_data["due_on"])})
     else:
-        messages.info(request, "没有需要补充评审专家的申报书")
+        messages.info(request, _("没有需要补充评审专家的申报书"))
     shortfalls = result["shortfalls"]
     if shortfalls:
-        messages.warning(request, f"{len(shortfalls)} 项申报书可回避冲突的专家不足，共缺 {sum(shortfalls.values())} 名，"
-                                  "请补充专家库后再次分配")
+        messages.warning(request, _("%(applications)s 项申报书可回避冲突的专家不足，共缺 %(missing)s 名，"
+                                    "请补充专家库后再次分配") % {"applications": len(shortfalls),
+                                                                 "missing": sum(shortfalls.values())})
     return redirect(_back(request, reverse("research:call-review-round", args=[call.pk])))
 
 
@@ -237,9 +241,9 @@ def review_panel_view(request, pk: int):
         return redirect("research:review-detail", pk=assignment.pk)
     named = can(actor, "research-application", "decide")
     return render(request, "research/reviews/panel.html", {
-        "title": f"专家组评分：{assignment.application.title}", "assignment": assignment,
+        "title": _("专家组评分：%(title)s") % {"title": assignment.application.title}, "assignment": assignment,
         "application": assignment.application, "named": named,
-        "rows": [{**row, "expert": row["expert"] if named else f"专家{i}"} for i, row in enumerate(rows, 1)],
+        "rows": [{**row, "expert": row["expert"] if named else _("专家%(n)s") % {"n": i}} for i, row in enumerate(rows, 1)],
         "aggregate": rules.aggregate_scores([row["total"] for row in rows]),
     })
 
