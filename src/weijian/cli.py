@@ -8,6 +8,7 @@
     weijian rotate-keys           re-encrypt data still under an old key (dry run unless --apply)
     weijian issue-token           issue a REST API token for an account
     weijian closure-reminders     send the research closure reminders due today (daily, from cron)
+    weijian load_terminology      load or refresh the built-in code systems (idempotent)
     weijian <django command>      anything else goes to Django (migrate, collectstatic, db_worker, ...)
 
 `weijian COMMAND --help` shows each command's options.

@@ -223,6 +223,33 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "appraise": {R.COMMISSION_SCIENCE},
         "export": BUSINESS_READERS,
     },
+    # Terminology (术语与字典) is reference data, not personal data: every business role and the health
+    # workers read it; the commission's information centre keeps it. An institution also keeps the concept
+    # maps of its own local codes (`concept_map_in_write_scope`).
+    "terminology-code-system": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_INFO},
+        "update": {R.COMMISSION_INFO},
+        "import": {R.COMMISSION_INFO},
+        "export": BUSINESS_READERS,
+    },
+    "terminology-value-set": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_INFO},
+        "update": {R.COMMISSION_INFO},
+        "import": {R.COMMISSION_INFO},
+        "export": BUSINESS_READERS,
+    },
+    "terminology-concept-map": {
+        "list": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "view": BUSINESS_READERS | {R.HEALTH_WORKER},
+        "create": {R.COMMISSION_INFO, R.INSTITUTION},
+        "update": {R.COMMISSION_INFO, R.INSTITUTION},
+        "import": {R.COMMISSION_INFO, R.INSTITUTION},
+        "export": BUSINESS_READERS,
+    },
 }
 
 # Which entity name a model answers to, and how each scope narrows it.
@@ -235,6 +262,15 @@ _by_worker = {
     Scope.INSTITUTION: lambda a: Q(worker__institution_id=a.institution_id),
     Scope.SELF: lambda a: Q(worker_id=a.worker_id),
 }
+
+# Reference data every reader sees whole, whatever the scope.
+_everyone = {
+    Scope.CITY: lambda a: Q(),
+    Scope.DISTRICT: lambda a: Q(),
+    Scope.INSTITUTION: lambda a: Q(),
+    Scope.SELF: lambda a: Q(),
+}
+
 
 def _ethics_committees(user_id):
     """The committees a login is an active member of (a subquery of committee ids): where an ethics
@@ -377,6 +413,12 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
         Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
         Scope.SELF: lambda a: Q(lead_id=a.worker_id),
     },
+    "terminology.codesystem": _everyone,
+    "terminology.concept": _everyone,
+    "terminology.valueset": _everyone,
+    "terminology.valuesetinclude": _everyone,
+    "terminology.conceptmap": _everyone,
+    "terminology.conceptmapelement": _everyone,
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -424,6 +466,12 @@ MODEL_ENTITY = {
     "research.techtransfer": "research-achievement",
     "research.appropriatetech": "research-achievement",
     "research.promotion": "research-achievement",
+    "terminology.concept": "terminology-code-system",
+    "terminology.codesystem": "terminology-code-system",
+    "terminology.valuesetinclude": "terminology-value-set",
+    "terminology.valueset": "terminology-value-set",
+    "terminology.conceptmapelement": "terminology-concept-map",
+    "terminology.conceptmap": "terminology-concept-map",
 }
 
 
@@ -489,6 +537,15 @@ def institution_in_scope(actor, institution) -> bool:
     if scope == Scope.INSTITUTION:
         return institution.pk == actor.institution_id
     return False
+
+
+def concept_map_in_write_scope(actor, source_institution) -> bool:
+    """Whether the actor may keep a concept map of `source_institution` (None: a city-wide map).
+    The information centre keeps every map; an institution only the maps of its own local codes."""
+    if actor.scope == Scope.CITY:
+        return True
+    return source_institution is not None and actor.scope == Scope.INSTITUTION \
+        and institution_in_scope(actor, source_institution)
 
 
 def division_in_scope(actor, division) -> bool:

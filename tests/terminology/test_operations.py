@@ -1,0 +1,106 @@
+"""The four FHIR terminology operations, with hand-written expectations."""
+
+import pytest
+
+from tests.terminology.conftest import A1_MAP, LAB, LAB_VS, LOCAL_SEX, SEX, SEX_KNOWN_VS
+from weijian.core.errors import BusinessError
+from weijian.terminology import operations
+from weijian.terminology.errors import TerminologyErrorCode as E
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lookup_hit_with_parent_and_children(terms):
+    glu = operations.lookup(LAB, "GLU")
+    assert glu["display"] == "葡萄糖"
+    assert glu["name"] == "检验项目" and glu["version"] == "1"
+    assert glu["parent"] == [] and glu["child"] == ["GLU-F"]
+    child = operations.lookup(LAB, "glu-f", version="1")  # LAB is not case sensitive
+    assert child["code"] == "GLU-F" and child["parent"] == ["GLU"] and child["child"] == []
+
+
+def test_lookup_of_seeded_marital_status_hierarchy(db):
+    married = operations.lookup("http://weijian.local/fhir/CodeSystem/gb-t-2261-2", "20")
+    assert married["display"] == "已婚" and married["child"] == ["21", "22", "23"]
+
+
+def test_lookup_misses(terms):
+    with pytest.raises(BusinessError) as exc:
+        operations.lookup(LAB, "NOPE")
+    assert exc.value.code == E.CODE_NOT_FOUND
+    with pytest.raises(BusinessError) as exc:
+        operations.lookup(LAB, "GLU", version="2")
+    assert exc.value.code == E.CODE_SYSTEM_NOT_FOUND
+    with pytest.raises(BusinessError) as exc:
+        operations.lookup(SEX, "m")  # sex codes are case sensitive and numeric
+    assert exc.value.code == E.CODE_NOT_FOUND
+
+
+def test_expand_whole_system_skips_retired_codes(terms):
+    result = operations.expand(LAB_VS)
+    assert result["total"] == 3
+    assert [c["code"] for c in result["contains"]] == ["GLU", "GLU-F", "HB"]
+    assert result["contains"][0] == {"system": LAB, "version": "1", "code": "GLU", "display": "葡萄糖"}
+
+
+def test_expand_filter_by_code_prefix_or_display(terms):
+    assert [c["code"] for c in operations.expand(LAB_VS, filter="GLU")["contains"]] == ["GLU", "GLU-F"]
+    assert [c["code"] for c in operations.expand(LAB_VS, filter="血")["contains"]] == ["GLU-F", "HB"]
+
+
+def test_expand_paging(terms):
+    page = operations.expand(LAB_VS, offset=1, count=1)
+    assert page["total"] == 3 and page["offset"] == 1
+    assert [c["code"] for c in page["contains"]] == ["GLU-F"]
+    assert operations.expand(LAB_VS, offset=3, count=10)["contains"] == []
+    with pytest.raises(BusinessError) as exc:
+        operations.expand(LAB_VS, offset=-1)
+    assert exc.value.code == E.PAGING_INVALID
+
+
+def test_expand_listed_codes_and_missing_value_set(terms):
+    result = operations.expand(SEX_KNOWN_VS)
+    assert [(c["code"], c["display"]) for c in result["contains"]] == [("1", "男性"), ("2", "女性")]
+    with pytest.raises(BusinessError) as exc:
+        operations.expand("http://test.local/ValueSet/none")
+    assert exc.value.code == E.VALUE_SET_NOT_FOUND
+
+
+def test_validate_code_in_value_set(terms):
+    assert operations.validate_code(valueset_url=SEX_KNOWN_VS, code="1") == {
+        "result": True, "display": "男性", "message": ""}
+    outside = operations.validate_code(valueset_url=SEX_KNOWN_VS, code="9")  # in the system, not the set
+    assert outside["result"] is False and "9" in outside["message"]
+
+
+def test_validate_code_wrong_display_is_a_warning(terms):
+    result = operations.validate_code(valueset_url=SEX_KNOWN_VS, system=SEX, code="2", display="女")
+    assert result["result"] is True
+    assert result["message"] == "名称“女”与标准名称“女性”不一致"
+
+
+def test_validate_code_against_a_system(terms):
+    assert operations.validate_code(system=LAB, code="hb")["result"] is True
+    retired = operations.validate_code(system=LAB, code="K")
+    assert retired == {"result": False, "display": "血钾", "message": "代码“K”已停用"}
+    assert operations.validate_code(system=LAB, code="X")["result"] is False
+
+
+def test_translate_local_code_to_standard(terms):
+    by_url = operations.translate(concept_map_url=A1_MAP, code="M")
+    assert by_url == {"result": True, "message": "", "matches": [
+        {"equivalence": "equivalent", "system": SEX, "code": "1", "display": "男性", "source": A1_MAP}]}
+    by_systems = operations.translate(source_system=LOCAL_SEX, target_system=SEX, code="F")
+    assert by_systems["result"] is True and by_systems["matches"][0]["display"] == "女性"  # filled from GB/T 2261.1
+
+
+def test_translate_unmatched_and_unknown(terms):
+    unmatched = operations.translate(concept_map_url=A1_MAP, code="U")
+    assert unmatched["result"] is False
+    assert unmatched["matches"] == [{"equivalence": "unmatched", "system": "", "code": "", "display": "",
+                                     "source": A1_MAP}]
+    unknown = operations.translate(concept_map_url=A1_MAP, code="Q")
+    assert unknown == {"result": False, "message": "映射中没有代码“Q”", "matches": []}
+    with pytest.raises(BusinessError) as exc:
+        operations.translate(source_system=LOCAL_SEX, target_system=LAB, code="M")
+    assert exc.value.code == E.CONCEPT_MAP_NOT_FOUND
