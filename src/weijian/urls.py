@@ -9,6 +9,8 @@ urlpatterns = [
     path("imports/", include("weijian.imports.urls")),
     path("cme/", include("weijian.cme.urls")),
     path("research/", include("weijian.research.urls")),
+    path("terminology/", include("weijian.terminology.urls")),
     path("api/", include("weijian.api.urls")),
+    path("fhir/", include("weijian.api.fhir.urls")),
     path("", include("weijian.web.urls")),
 ]

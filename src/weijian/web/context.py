@@ -21,6 +21,7 @@ NAV = (
     # Only ethics committees' accounts review submissions (the commission and institutions read them from
     # the section's pages).
     ("research:ethics-list", _("伦理审查"), "bi-shield-check", ("research-ethics-submission", "review")),
+    ("terminology:code-system-list", _("术语字典"), "bi-book", ("terminology-code-system", "list")),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -57,6 +58,11 @@ SECTION_TABS = {
         ("research:ethics-list", _("伦理审查"), ("research-ethics-submission", "export")),
         ("research:ethics-meeting-list", _("审查会议"), ("research-ethics-meeting", "create")),
         ("research:ethics-committee-list", _("伦理委员会"), ("research-ethics-submission", "review")),
+    ),
+    "/terminology/": (
+        ("terminology:code-system-list", _("代码系统"), ("terminology-code-system", "list")),
+        ("terminology:value-set-list", _("值集"), ("terminology-value-set", "list")),
+        ("terminology:concept-map-list", _("映射表"), ("terminology-concept-map", "list")),
     ),
 }
 

@@ -1,0 +1,27 @@
+"""FHIR R4 terminology endpoints under /fhir/ (see weijian.api.fhir)."""
+
+from django.urls import path, re_path
+
+from weijian.api.fhir import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views.MetadataView.as_view(), name="metadata"),
+    path("CodeSystem", views.CodeSystemSearchView.as_view(), name="codesystem-search"),
+    path("CodeSystem/$lookup", views.CodeSystemLookupView.as_view(), name="codesystem-lookup"),
+    path("CodeSystem/<int:pk>", views.CodeSystemReadView.as_view(), name="codesystem-read"),
+    path("ValueSet", views.ValueSetSearchView.as_view(), name="valueset-search"),
+    path("ValueSet/$expand", views.ValueSetExpandView.as_view(), name="valueset-expand"),
+    path("ValueSet/$validate-code", views.ValueSetValidateCodeView.as_view(), name="valueset-validate-code"),
+    path("ValueSet/<int:pk>", views.ValueSetReadView.as_view(), name="valueset-read"),
+    path("ValueSet/<int:pk>/$expand", views.ValueSetExpandView.as_view(), name="valueset-instance-expand"),
+    path("ValueSet/<int:pk>/$validate-code", views.ValueSetValidateCodeView.as_view(),
+         name="valueset-instance-validate-code"),
+    path("ConceptMap", views.ConceptMapSearchView.as_view(), name="conceptmap-search"),
+    path("ConceptMap/$translate", views.ConceptMapTranslateView.as_view(), name="conceptmap-translate"),
+    path("ConceptMap/<int:pk>", views.ConceptMapReadView.as_view(), name="conceptmap-read"),
+    path("ConceptMap/<int:pk>/$translate", views.ConceptMapTranslateView.as_view(),
+         name="conceptmap-instance-translate"),
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+]

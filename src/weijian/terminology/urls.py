@@ -1,0 +1,4 @@
+from weijian.terminology import views
+
+app_name = "terminology"
+urlpatterns = views.urlpatterns
