@@ -142,15 +142,29 @@ def _code_system_page(request, system, *, status=200, add_form=None, import_form
     if can(actor, CS, "export"):
         history = _page(selectors.code_system_history(actor=actor, code_system=system), request.GET.get("hpage"),
                         HISTORY_PAGE)
+    changes = [(event, _changes(event)) for event in history] if history is not None else []
     return render(request, "terminology/code_system.html", {
         "title": str(system), "system": system, "status_badge": STATUS_BADGE.get(system.status, "secondary"),
-        "search": search, "q": q, "concepts": concepts, "history": history,
+        "search": search, "q": q, "concepts": concepts, "history": history, "changes": changes,
         "concept_keep": urlencode({"q": q}) + "&" if q else "", "history_keep": "",
         "writer": can(actor, CS, "update"),
         "add_form": add_form or ConceptForm(prefix="add"),
         "import_form": import_form or UploadForm(prefix="import"),
         "import_errors": import_errors,
     }, status=status)
+
+
+# Bookkeeping fields an audit snapshot carries that say nothing to a reader of the dictionary.
+_BOOKKEEPING = {"id", "created_at", "updated_at", "code_system_id"}
+
+
+def _changes(event) -> list[tuple[str, str, str]]:
+    """(field, before, after) for the fields an audit row changed, bookkeeping left out."""
+    before, after = event.before or {}, event.after or {}
+    fields = [name for name in {**before, **after} if name not in _BOOKKEEPING]
+    return [(name, "" if before.get(name) is None else str(before.get(name)),
+             "" if after.get(name) is None else str(after.get(name)))
+            for name in fields if before.get(name) != after.get(name)]
 
 
 @login_required
