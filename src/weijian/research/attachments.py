@@ -108,4 +108,6 @@ def attachment_open(*, actor, attachment: ApplicationAttachment) -> bytes:
 
 
 def attached_kinds(application: Application) -> set[str]:
+    """The kinds already uploaded (services.application_submit reads the same set; it cannot import this
+    module, which imports it)."""
     return set(application.attachments.values_list("kind", flat=True))

@@ -87,7 +87,7 @@ FUNDED = (ApplicationStatus.APPROVED, ApplicationStatus.EXECUTING, ApplicationSt
           ApplicationStatus.TERMINATED)
 # The commission's own projects: those of recommendation calls are recommended upwards and run under the
 # programme that funds them (recommendations.py), not under the commission's agreements and closure.
-OWN_PROJECTS = ~Q(call__category="recommendation")
+OWN_PROJECTS = ~Q(call__category=CallCategory.RECOMMENDATION)
 
 
 class ExternalLevel(models.TextChoices):

@@ -99,7 +99,7 @@ def _scores(actor, application):
 def _form_parts(actor, application, forms_) -> dict:
     """The budget by heads, the milestones, the attachments (with the PI's upload form while he may edit)
     and, for a recommended project, the result from above (with the commission's form)."""
-    kinds = set(application.attachments.values_list("kind", flat=True))
+    kinds = attachments.attached_kinds(application)
     parts = {
         "budget_rows": [(label, application.budget_lines[head]) for head, label in BUDGET_HEADS
                         if head in application.budget_lines],

@@ -26,7 +26,8 @@ from weijian.accounts.roles import Role
 from weijian.core.errors import BusinessError
 from weijian.core.forms import StyledForm
 from weijian.core.pages import Col
-from weijian.research import documents, execution, indicators, reminders
+from weijian.research import documents, execution, indicators, recommendations, reminders
+from weijian.research.completeness import milestones_text
 from weijian.research.execution_forms import (
     AcceptanceForm,
     AgreementForm,
@@ -56,7 +57,8 @@ def _steps(user, project: Application) -> set[str]:
     steps = set()
     commission, pi = user.role == Role.COMMISSION_SCIENCE, user.worker_id == project.pi_id
     closure = getattr(project, "closure", None)
-    if commission and project.status == ApplicationStatus.APPROVED and project.call.category != "recommendation":
+    if (commission and project.status == ApplicationStatus.APPROVED
+            and not recommendations.is_recommendation(project)):
         steps |= {"agreement", "terminate"}
     if project.status == ApplicationStatus.EXECUTING:
         if commission:
@@ -72,7 +74,7 @@ def _steps(user, project: Application) -> set[str]:
 def project_detail(request, pk):
     project = _project(request, pk)
     # The agreement's targets start from the milestones of the application.
-    targets = "\n".join(f"{m['due']} {m['goal']}" for m in project.milestones)
+    targets = milestones_text(project.milestones)
     forms = {"agreement": AgreementForm(initial={"milestones": targets}), "midterm": MidTermForm(), "change": ChangeForm(),
              "output": OutputForm(initial={"achieved_on": timezone.localdate()}), "closure": ClosureForm(),
              "accept": AcceptanceForm(), "terminate": TerminateForm(), "decide": ChangeDecisionForm()}
