@@ -250,6 +250,32 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "import": {R.COMMISSION_INFO, R.INSTITUTION},
         "export": BUSINESS_READERS,
     },
+    # The health-record platform. Clinical content ("health-record") is further limited per resident by
+    # `clinical_filter` below; sources and uploads are operational metadata.
+    "health-record": {
+        "view": {R.HEALTH_WORKER, R.DATA_SOURCE, R.COMMISSION_INFO},
+        "create": {R.DATA_SOURCE},
+        "update": {R.DATA_SOURCE},
+        "delete": {R.DATA_SOURCE},
+        "break-glass": {R.HEALTH_WORKER},
+    },
+    "record-source": {
+        "list": {R.COMMISSION_INFO, R.DISTRICT},
+        "view": {R.COMMISSION_INFO, R.DISTRICT},
+        "create": {R.COMMISSION_INFO},
+        "update": {R.COMMISSION_INFO},
+    },
+    "record-upload": {
+        "list": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION, R.DATA_SOURCE},
+        "view": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION, R.DATA_SOURCE},
+        "create": {R.DATA_SOURCE},
+        "export": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION, R.DATA_SOURCE},
+    },
+    "record-grant": {
+        "list": {R.SECURITY_ADMIN},
+        "create": {R.SECURITY_ADMIN},
+        "update": {R.SECURITY_ADMIN},
+    },
 }
 
 # Which entity name a model answers to, and how each scope narrows it.
@@ -419,6 +445,17 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     "terminology.valuesetinclude": _everyone,
     "terminology.conceptmap": _everyone,
     "terminology.conceptmapelement": _everyone,
+    "records.source": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(institution__district_id=a.district_id),
+    },
+    "records.upload": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(source__institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(source__account_id=a.pk) if a.role == R.DATA_SOURCE
+        else Q(source__institution_id=a.institution_id),
+    },
+    "records.clinicalgrant": {Scope.NONE: lambda a: Q()},
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -466,6 +503,12 @@ MODEL_ENTITY = {
     "research.techtransfer": "research-achievement",
     "research.appropriatetech": "research-achievement",
     "research.promotion": "research-achievement",
+    "records.source": "record-source",
+    "records.upload": "record-upload",
+    "records.uploadissue": "record-upload",
+    "records.clinicalgrant": "record-grant",
+    "records.breakglass": "health-record",
+    "records.resource": "health-record",
     "terminology.concept": "terminology-code-system",
     "terminology.codesystem": "terminology-code-system",
     "terminology.valuesetinclude": "terminology-value-set",
@@ -555,3 +598,64 @@ def division_in_scope(actor, division) -> bool:
     if scope == Scope.DISTRICT:
         return actor.district_id in {division.pk, division.parent_id}
     return False
+
+
+# ---- the health-record platform ------------------------------------------------------------------------
+
+def record_source_of(actor):
+    """The registered data source whose account `actor` is, or None."""
+    if actor is None or not actor.is_authenticated or actor.role != R.DATA_SOURCE:
+        return None
+    source = apps.get_model("records", "Source")
+    return source.objects.filter(account_id=actor.pk).select_related("institution").first()
+
+
+def _clinical_grant_active(actor) -> bool:
+    from django.utils import timezone
+
+    grant = apps.get_model("records", "ClinicalGrant")
+    return grant.objects.filter(user_id=actor.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()).exists()
+
+
+def clinician_institution_id(actor):
+    """The institution a clinician works at (through their worker record), or None."""
+    if actor.role != R.HEALTH_WORKER or actor.worker_id is None:
+        return None
+    return actor.worker.institution_id
+
+
+def clinical_filter(actor) -> Q | None:
+    """Which stored resources `actor` may read, as a filter on records.Resource; None: none at all.
+
+    - a data source reads what it uploaded;
+    - a clinician reads the whole record of residents with an encounter at their institution, of residents
+      opened by an unexpired break-glass access, and resources outside any resident (organisations,
+      practitioners);
+    - the information centre reads clinical content only under an unexpired, unrevoked grant from the
+      security administrator; otherwise it sees uploads and sources (operational metadata) only.
+    """
+    if not can(actor, "health-record", "view"):
+        return None
+    if actor.role == R.DATA_SOURCE:
+        source = record_source_of(actor)
+        return Q(source_id=source.pk) if source is not None else None
+    if actor.role == R.COMMISSION_INFO:
+        return Q() if _clinical_grant_active(actor) else None
+    institution_id = clinician_institution_id(actor)
+    if institution_id is None:
+        return None
+    from django.utils import timezone
+
+    resource, break_glass = apps.get_model("records", "Resource"), apps.get_model("records", "BreakGlass")
+    treated = resource.objects.filter(type="Encounter", institution_id=institution_id, deleted=False).values("patient")
+    opened = break_glass.objects.filter(user_id=actor.pk, expires_at__gt=timezone.now()).values("patient")
+    return Q(patient="") | Q(patient__in=treated) | Q(patient__in=opened)
+
+
+def clinical_patient_allowed(actor, patient_id: str) -> bool:
+    """Whether `actor` may read the record of resident `patient_id` (the whole compartment)."""
+    condition = clinical_filter(actor)
+    if condition is None or not patient_id:
+        return False
+    resource = apps.get_model("records", "Resource")
+    return resource.objects.filter(condition, type="Patient", fhir_id=patient_id).exists()

@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    DATA_SOURCE = "data_source", _("数据上报接口")
 
 
 class Scope(models.TextChoices):
@@ -40,4 +41,5 @@ ROLE_SCOPE = {
     Role.SYSTEM_ADMIN: Scope.NONE,
     Role.SECURITY_ADMIN: Scope.NONE,
     Role.AUDIT_ADMIN: Scope.NONE,
+    Role.DATA_SOURCE: Scope.INSTITUTION,
 }

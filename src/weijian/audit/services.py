@@ -45,6 +45,16 @@ def audit_record(
     )
 
 
+def audit_many(*, actor, action: AuditAction, entity: str, entity_ids, summary: str = "") -> int:
+    """One row per entity in a single INSERT: a search that returns fifty residents' records names
+    each resident (the audit administrator searches by person), without fifty round trips."""
+    fields = {**_actor_fields(actor), "address": context.client_address(), "channel": context.channel()}
+    rows = [AuditEvent(**fields, action=action, entity=entity, entity_id=str(entity_id), summary=summary[:255])
+            for entity_id in dict.fromkeys(entity_ids)]
+    AuditEvent.objects.bulk_create(rows)
+    return len(rows)
+
+
 def audit_snapshot(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
     """A JSON-safe dict of concrete field values; fields named *_encrypted or *_index are never included."""
     data = {}

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "weijian.cme",
     "weijian.research",
     "weijian.terminology",
+    "weijian.records",
     "weijian.api",
     "weijian.web",
 ]
@@ -122,6 +123,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_BYTES = env.IMPORT_MAX_BYTES
+FHIR_MAX_BODY_BYTES = env.FHIR_MAX_BODY_BYTES
+FHIR_CODE_CHECK = env.FHIR_CODE_CHECK
 
 FIELD_ENCRYPTION = {
     "cipher": env.FIELD_CIPHER,

@@ -55,6 +55,8 @@ PASSWORD_MAX_AGE_DAYS = _int("WEIJIAN_PASSWORD_MAX_AGE_DAYS", 90)
 LOGIN_MAX_FAILURES = _int("WEIJIAN_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCK_MINUTES = _int("WEIJIAN_LOGIN_LOCK_MINUTES", 15)
 IMPORT_MAX_BYTES = _int("WEIJIAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+FHIR_MAX_BODY_BYTES = _int("WEIJIAN_FHIR_MAX_BODY_BYTES", 16 * 1024 * 1024)  # larger loads go through bulk NDJSON
+FHIR_CODE_CHECK = _str("WEIJIAN_FHIR_CODE_CHECK", "error")  # unknown codes of a known code system: error or warning
 # Demo mode relaxes nothing about scopes; it only lets demo users skip the TOTP enrolment.
 DEMO_MODE = _bool("WEIJIAN_DEMO_MODE", False)
 SECURE_COOKIES = _bool("WEIJIAN_SECURE_COOKIES", False)
