@@ -148,3 +148,13 @@ def no_network_beyond_this_machine():
     socket.socket.connect = guarded_connect
     yield
     socket.socket.connect = real_connect
+
+
+@pytest.fixture(autouse=True)
+def fresh_code_catalogue():
+    """The record store keeps the terminology's codes in memory for a minute; each test's database differs."""
+    from weijian.records import codes
+
+    codes.reset()
+    yield
+    codes.reset()

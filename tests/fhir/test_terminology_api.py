@@ -302,5 +302,5 @@ def test_session_login_works_too(client, world, terms):
 
 def test_unknown_route_and_method(api, terms):
     client = api("district_a")
-    outcome(client.get("/fhir/Patient/1"), 404, "not-found", "not_found")
+    outcome(client.get("/fhir/Basic/1"), 404, "not-found", "not_found")
     outcome(client.delete(f"/fhir/CodeSystem/{terms.lab.pk}"), 405, "not-supported", "method_not_allowed")

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from weijian.api import cme, divisions, institutions, research, workers
+from weijian.api import cme, divisions, institutions, records, research, workers
 from weijian.api.routing import route
 
 app_name = "api"
@@ -50,6 +50,11 @@ v1 = [
     path("cme/credits/bulk/", route(post=cme.CreditBulkApi), name="cme-credit-bulk"),
     path("cme/workers/<int:pk>/transcript/", route(get=cme.WorkerTranscriptApi), name="cme-worker-transcript"),
     path("research/", include(research_urls)),
+    path("records/datasets/<str:dataset>/uploads/", route(post=records.DatasetUploadApi),
+         name="records-dataset-upload"),
+    path("records/datasets/<str:dataset>/template.xlsx", route(get=records.DatasetTemplateApi),
+         name="records-dataset-template"),
+    path("records/uploads/<int:pk>/", route(get=records.UploadDetailApi), name="records-upload-detail"),
 ]
 
 urlpatterns = [

@@ -71,6 +71,9 @@ class Resource(models.Model):
             models.Index(fields=["content_hash"], name="records_res_hash"),
         ]
 
+    def __str__(self):
+        return f"{self.type}/{self.fhir_id}"
+
 
 class ResourceVersion(models.Model):
     """Every version of every resource, the current one included (`_history`, vread)."""
@@ -87,6 +90,9 @@ class ResourceVersion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resource", "version"], name="records_version_unique")]
+
+    def __str__(self):
+        return f"{self.resource_id} v{self.version}"
 
 
 class _IndexRow(models.Model):
@@ -107,6 +113,9 @@ class TokenIndex(_IndexRow):
         indexes = [models.Index(fields=["type", "param", "code", "system"], name="records_tok_lookup"),
                    models.Index(fields=["resource", "param"], name="records_tok_resource")]
 
+    def __str__(self):
+        return f"{self.param}={self.system}|{self.code}"
+
 
 class StringIndex(_IndexRow):
     value = models.CharField(max_length=255)  # normalised: lower case, no surrounding spaces
@@ -114,6 +123,9 @@ class StringIndex(_IndexRow):
     class Meta:
         indexes = [models.Index(fields=["type", "param", "value"], name="records_str_lookup"),
                    models.Index(fields=["resource", "param"], name="records_str_resource")]
+
+    def __str__(self):
+        return f"{self.param}={self.value}"
 
 
 class DateIndex(_IndexRow):
@@ -124,6 +136,9 @@ class DateIndex(_IndexRow):
         indexes = [models.Index(fields=["type", "param", "low"], name="records_date_lookup"),
                    models.Index(fields=["resource", "param", "low"], name="records_date_resource")]
 
+    def __str__(self):
+        return f"{self.param}={self.low}..{self.high}"
+
 
 class ReferenceIndex(_IndexRow):
     target_type = models.CharField(max_length=40)
@@ -132,6 +147,9 @@ class ReferenceIndex(_IndexRow):
     class Meta:
         indexes = [models.Index(fields=["target_type", "target_id", "type", "param"], name="records_ref_target"),
                    models.Index(fields=["resource", "param"], name="records_ref_resource")]
+
+    def __str__(self):
+        return f"{self.param}={self.target_type}/{self.target_id}"
 
 
 class UploadKind(models.TextChoices):
@@ -175,6 +193,9 @@ class Upload(models.Model):
         verbose_name = _("上传批次")
         indexes = [models.Index(fields=["source", "kind", "dataset", "file_sha256"], name="records_upload_file")]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
 
 class UploadIssue(models.Model):
     """A rejected (or warned) entry of an upload, with its reason in Chinese."""
@@ -189,6 +210,9 @@ class UploadIssue(models.Model):
     class Meta:
         ordering = ["upload", "entry", "id"]
 
+    def __str__(self):
+        return f"#{self.upload_id}:{self.entry}"
+
 
 class BreakGlass(models.Model):
     """An emergency read of a resident's record outside the clinician's own institution, with its reason."""
@@ -202,6 +226,9 @@ class BreakGlass(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "patient", "expires_at"], name="records_breakglass_active")]
 
+    def __str__(self):
+        return f"{self.user_id} → Patient/{self.patient}"
+
 
 class ClinicalGrant(models.Model):
     """Clinical content opened to a commission user who otherwise sees operational metadata only."""
@@ -213,3 +240,6 @@ class ClinicalGrant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("有效期至"))
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user_id} ≤ {self.expires_at:%Y-%m-%d}"

@@ -253,7 +253,7 @@ def _rewrite(node, mapping: dict[str, str]):
         ref = node.get("reference")
         if isinstance(ref, str) and ref in mapping:
             node["reference"] = mapping[ref]
-        for key, value in node.items():
+        for value in node.values():
             if isinstance(value, (dict, list)):
                 _rewrite(value, mapping)
     elif isinstance(node, list):
@@ -420,3 +420,58 @@ def _write_batch(actor, source, entries, digest) -> Upload:
 def _response_bundle(kind: str, entries: list[_Entry]) -> dict:
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": f"{kind}-response",
             "entry": [entry_response(e) for e in entries]}
+
+
+# ---- emergency access and grants ---------------------------------------------------------------------
+
+BREAK_GLASS_HOURS = 12
+
+
+def break_glass_open(*, actor, patient_id: str, reason: str):
+    """A clinician opens a resident's record outside their institution for an emergency, with a reason.
+    The access lasts BREAK_GLASS_HOURS and is audited (the audit administrator reviews these)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from weijian.records.models import BreakGlass
+
+    require(actor, ENTITY, "break-glass")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        audit_record(actor=actor, action=AuditAction.BREAK_GLASS, entity="Patient", entity_id=patient_id,
+                     summary=_("紧急访问被拒绝：理由不足"), outcome="refused")
+        raise BusinessError(E.BREAK_GLASS_REASON_REQUIRED, field="reason")
+    if not Resource.objects.filter(type="Patient", fhir_id=patient_id, deleted=False).exists():
+        from weijian.core.errors import NotFoundOrForbidden
+
+        raise NotFoundOrForbidden
+    with transaction.atomic():
+        access = BreakGlass.objects.create(user=actor, patient=patient_id, reason=reason[:255],
+                                           expires_at=timezone.now() + dt.timedelta(hours=BREAK_GLASS_HOURS))
+        audit_record(actor=actor, action=AuditAction.BREAK_GLASS, entity="Patient", entity_id=patient_id,
+                     summary=reason[:255])
+    return access
+
+
+def clinical_grant_create(*, actor, user, reason: str, days: int = 30):
+    """The security administrator opens clinical content to an information-centre user, for a time."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from weijian.accounts.roles import Role
+    from weijian.records.models import ClinicalGrant
+
+    require(actor, "record-grant", "create")
+    if user.role != Role.COMMISSION_INFO:
+        raise BusinessError(E.SOURCE_NOT_REGISTERED, _("只能向委信息中心人员授权查看临床内容"))
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise BusinessError(E.BREAK_GLASS_REASON_REQUIRED, _("授权须填写理由（至少10个字）"), field="reason")
+    with transaction.atomic():
+        grant = ClinicalGrant.objects.create(user=user, granted_by=actor, reason=reason[:255],
+                                             expires_at=timezone.now() + dt.timedelta(days=days))
+        audit_record(actor=actor, action=AuditAction.GRANT, entity="record-grant", entity_id=grant.pk,
+                     summary=f"{user.username}: {reason[:200]}")
+    return grant

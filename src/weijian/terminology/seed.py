@@ -23,6 +23,7 @@ from weijian.terminology.services import (
 BASE = "http://weijian.local/fhir"
 PUBLISHER_SAC = "国家标准化管理委员会"
 PUBLISHER_NHC = "国家卫生健康委员会"
+PUBLISHER_PLATFORM = "市卫生健康委员会信息中心"
 
 ETHNICITIES = (
     "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 "
@@ -50,6 +51,41 @@ SYSTEMS = [
     ]),
     ("ws-364-cv04-50-020", "CV04_50_020_Rh", "Rh(D)血型代码（CV04.50.020）", "WS 364.3-2011", "2011", PUBLISHER_NHC, [
         ("1", "阴性", ""), ("2", "阳性", ""), ("3", "不详", ""),
+    ]),
+    # The value domains of the WS 365 data-set uploads (weijian.records.ws365, docs/ws365.md). A "ws-364-…"
+    # slug only where public implementations agree on the CV identifier; "wj-…" are the platform's own.
+    ("ws-364-cv06-00-207", "CV06_00_207_FollowupMethod", "随访方式代码（CV06.00.207）", "WS 364-2011", "2011",
+     PUBLISHER_NHC, [
+         ("1", "门诊", ""), ("2", "家庭", ""), ("3", "电话", ""), ("4", "短信", ""), ("5", "网络", ""),
+         ("9", "其他", ""),
+     ]),
+    ("wj-followup-classification", "WJ_FollowupClassification",
+     "此次随访分类（平台值域，对应 WS 364 随访评价结果代码，标识符未核实）", "平台自定义", "1", PUBLISHER_PLATFORM, [
+         ("1", "控制满意", ""), ("2", "控制不满意", ""), ("3", "不良反应", ""), ("4", "并发症", ""),
+     ]),
+    ("wj-discharge-disposition", "WJ_DischargeDisposition",
+     "离院方式（平台值域，对应 WS 364 离院方式代码表，标识符未核实）", "平台自定义", "1", PUBLISHER_PLATFORM, [
+         ("1", "医嘱离院", ""), ("2", "医嘱转院", ""), ("3", "医嘱转社区卫生服务机构/乡镇卫生院", ""),
+         ("4", "非医嘱离院", ""), ("5", "死亡", ""), ("9", "其他", ""),
+     ]),
+    # Codes are the abbreviations of the national immunisation schedule (2021 edition) where it has one;
+    # the national vaccine code list is not loaded, so this stands in for it.
+    ("wj-vaccine", "WJ_Vaccine", "疫苗（平台值域，对应 WS 364 疫苗名称代码表，标识符未核实）", "平台自定义", "1",
+     PUBLISHER_PLATFORM, [
+         ("HepB", "乙型肝炎疫苗", ""), ("BCG", "卡介苗", ""), ("IPV", "脊髓灰质炎灭活疫苗", ""),
+         ("bOPV", "二价脊髓灰质炎减毒活疫苗", ""), ("DTaP", "吸附无细胞百白破联合疫苗", ""),
+         ("DT", "吸附白喉破伤风联合疫苗", ""), ("MMR", "麻疹腮腺炎风疹联合减毒活疫苗", ""),
+         ("JE-L", "乙型脑炎减毒活疫苗", ""), ("JE-I", "乙型脑炎灭活疫苗", ""),
+         ("MPSV-A", "A群脑膜炎球菌多糖疫苗", ""), ("MPSV-AC", "A群C群脑膜炎球菌多糖疫苗", ""),
+         ("HepA-L", "甲型肝炎减毒活疫苗", ""), ("HepA-I", "甲型肝炎灭活疫苗", ""),
+         ("VarV", "水痘减毒活疫苗", ""), ("Flu", "流感疫苗", ""), ("PPV23", "23价肺炎球菌多糖疫苗", ""),
+         ("HPV", "人乳头瘤病毒疫苗", ""), ("EV71", "肠道病毒71型灭活疫苗", ""), ("RabV", "狂犬病疫苗", ""),
+         ("HepE", "戊型肝炎疫苗", ""),
+     ]),
+    ("wj-encounter-type", "WJ_EncounterType", "服务类型（平台值域）", "平台自定义", "1", PUBLISHER_PLATFORM, [
+        ("health-checkup", "健康体检", ""), ("followup", "随访", ""),
+        ("followup-hypertension", "高血压患者随访", "followup"), ("followup-diabetes", "2型糖尿病患者随访", "followup"),
+        ("outpatient", "门诊", ""), ("inpatient", "住院", ""),
     ]),
 ]
 DIVISIONS = ("gb-t-2260", "GBT2260_Division", "中华人民共和国行政区划代码", "GB/T 2260", "", PUBLISHER_SAC)

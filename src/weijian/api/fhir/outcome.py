@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from weijian.api.errors import exception_handler as api_exception_handler
+from weijian.records import wire
+from weijian.records.services import RequestRejected
 
 FHIR_JSON = "application/fhir+json"
 ERROR_SYSTEM = "http://weijian.local/fhir/CodeSystem/error-code"
@@ -73,11 +75,20 @@ def operation_outcome(code: str, message: str, *, issue: str = "invalid", expres
 
 
 def fhir_exception_handler(exc, context):
+    if isinstance(exc, RequestRejected):  # every problem found, one issue each, naming its Bundle entry
+        issues = [wire.problem_issue(problem) for problem in exc.problems[:100]]
+        first = str(exc.problems[0].code) if exc.problems else str(exc.code)
+        status_code = 400 if str(exc.code) == "entry_failed" and first not in ("version_conflict",) \
+            else wire.http_status(first)
+        if first == "version_conflict":
+            status_code = 412
+        summary = wire.issue(str(exc.code), exc.message)
+        return Response(wire.outcome([summary, *issues] if len(issues) > 0 else [summary]), status=status_code)
     response = api_exception_handler(exc, context)
     if response is None:
         return None
     body = response.data
-    issue, http_status = ISSUE_CODES.get(body["code"], ("invalid", None))
+    issue, http_status = ISSUE_CODES.get(body["code"]) or wire.ISSUE_TYPES.get(body["code"], ("invalid", None))
     parameter = body["extra"].get("parameter")
     if body["extra"].get("missing"):
         issue = "required"

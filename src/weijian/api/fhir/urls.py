@@ -2,9 +2,11 @@
 
 from django.urls import path, re_path
 
-from weijian.api.fhir import views
+from weijian.api.fhir import records, views
+from weijian.records.searchparams import SUPPORTED_TYPES
 
 app_name = "fhir"
+_TYPES = "|".join(SUPPORTED_TYPES)
 
 urlpatterns = [
     path("metadata", views.MetadataView.as_view(), name="metadata"),
@@ -23,5 +25,14 @@ urlpatterns = [
     path("ConceptMap/<int:pk>", views.ConceptMapReadView.as_view(), name="conceptmap-read"),
     path("ConceptMap/<int:pk>/$translate", views.ConceptMapTranslateView.as_view(),
          name="conceptmap-instance-translate"),
+    path("", records.BundleView.as_view(), name="bundle"),
+    path("Patient/<str:fhir_id>/$everything", records.EverythingView.as_view(), name="patient-everything"),
+    re_path(rf"^(?P<type_>{_TYPES})$", records.TypeView.as_view(), name="type"),
+    re_path(rf"^(?P<type_>{_TYPES})/(?P<fhir_id>[A-Za-z0-9\-.]{{1,64}})$", records.InstanceView.as_view(),
+            name="instance"),
+    re_path(rf"^(?P<type_>{_TYPES})/(?P<fhir_id>[A-Za-z0-9\-.]{{1,64}})/_history$", records.HistoryView.as_view(),
+            name="history"),
+    re_path(rf"^(?P<type_>{_TYPES})/(?P<fhir_id>[A-Za-z0-9\-.]{{1,64}})/_history/(?P<version>[0-9]+)$",
+            records.VersionView.as_view(), name="vread"),
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
 ]
