@@ -137,8 +137,9 @@ def _write_chunk(upload: Upload, dataset, context, checker, rows: list[tuple[int
         number = flat[index][0]
         if number in row_of:
             del row_of[number]
+            hint = _("（请先上传个人基本信息表）") if ref.startswith("Patient/") else ""
             issues.append(UploadIssue(upload=upload, entry=number,
-                                      message=_("引用的资源 %(ref)s 不存在（请先上传个人基本信息表）") % {"ref": ref}))
+                                      message=_("引用的资源 %(ref)s 不存在") % {"ref": ref} + hint))
     for number, resources in row_of.items():
         changes.extend(store.Change(r["resourceType"], r["id"], r, "PUT", entry=number) for r in resources)
     with transaction.atomic():

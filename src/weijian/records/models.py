@@ -97,7 +97,9 @@ class ResourceVersion(models.Model):
 
 class _IndexRow(models.Model):
     id = models.BigAutoField(primary_key=True)
-    resource = models.ForeignKey(Resource, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    # No single-column index: the composite (resource, param) index serves every probe by resource.
+    resource = models.ForeignKey(Resource, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                 related_name="+")
     type = models.CharField(max_length=40)
     param = models.CharField(max_length=64)
 

@@ -119,7 +119,8 @@ def matching_ids(actor, type_: str, query_string: str) -> list[str]:
 
     _supported(type_)
     query = search.parse(type_, parse_qsl(query_string.lstrip("?"), keep_blank_values=True))
-    return search.ids(query, _readable(actor).filter(type=type_))
+    readable = _readable(actor)
+    return search.ids(query, readable.filter(type=type_), include_base=readable)
 
 
 @dataclass

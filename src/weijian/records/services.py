@@ -19,6 +19,7 @@ from weijian.accounts.access import record_source_of, require
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core.errors import BusinessError
+from weijian.imports.bulk import field_in
 from weijian.records import searchparams, store
 from weijian.records.errors import RecordsErrorCode as E
 from weijian.records.models import Resource, SourceStatus, Upload, UploadKind, UploadStatus
@@ -82,8 +83,8 @@ def missing_references(resources: list[dict], known: set[tuple[str, str]] = froz
         return []
     existing = set()
     for type_, ids in wanted.items():
-        existing.update((type_, fid) for fid in Resource.objects.filter(type=type_, fhir_id__in=list(ids),
-                                                                       deleted=False).values_list("fhir_id", flat=True))
+        rows = Resource.objects.filter(field_in("fhir_id", sorted(ids)), type=type_, deleted=False)
+        existing.update((type_, fid) for fid in rows.values_list("fhir_id", flat=True))
     return [(index, f"{t}/{i}") for index, (t, i) in found_at if (t, i) not in existing]
 
 
@@ -91,6 +92,20 @@ def _bad_references(resources, known=frozenset(), entries=None) -> list[EntryErr
     return [EntryError(entries[i] if entries else i + 1, E.REFERENCE_MISSING,
                        _("引用的资源 %(ref)s 不存在") % {"ref": ref})
             for i, ref in missing_references(resources, known)]
+
+
+def _same_content_ids(source, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(type, content hash) → id of this source's live resource with that content, in one query per type."""
+    by_type = defaultdict(set)
+    for type_, digest in keys:
+        by_type[type_].add(digest)
+    found = {}
+    for type_, digests in by_type.items():
+        rows = Resource.objects.filter(field_in("content_hash", sorted(digests)), type=type_, source=source,
+                                       deleted=False)
+        for digest, fhir_id in rows.values_list("content_hash", "fhir_id"):
+            found.setdefault((type_, digest), fhir_id)
+    return found
 
 
 def _existing_same_content(source, type_: str, digest: str) -> Resource | None:
@@ -300,9 +315,11 @@ def _assign_ids(source, entries: list[_Entry]) -> dict[str, str]:
         ready = ready or pending  # a reference cycle: give the rest fresh ids
         for entry in ready:
             _rewrite(entry.resource, mapping)
-            same = _existing_same_content(source, entry.type, store.content_hash(entry.resource))
-            entry.fhir_id = same.fhir_id if same is not None else str(uuid.uuid4())
-            if same is not None:
+        same = _same_content_ids(source, [(e.type, store.content_hash(e.resource)) for e in ready])
+        for entry in ready:
+            found = same.get((entry.type, store.content_hash(entry.resource)))
+            entry.fhir_id = found or str(uuid.uuid4())
+            if found is not None:
                 entry.extra["exists"] = True
             if entry.full_url:
                 mapping[entry.full_url] = f"{entry.type}/{entry.fhir_id}"

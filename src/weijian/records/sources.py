@@ -11,7 +11,9 @@ from weijian.accounts.roles import Role
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record, audit_snapshot
 from weijian.core.errors import BusinessError
+from weijian.records import store
 from weijian.records.errors import RecordsErrorCode as E
+from weijian.records.identity import USCC_SYSTEM, organization_id
 from weijian.records.models import Source, SourceKind, SourceStatus
 from weijian.records.searchparams import SUPPORTED_TYPES
 
@@ -41,7 +43,18 @@ def source_register(*, actor, institution, kind: str = SourceKind.HOSPITAL, name
                                    account=account, allowed_types=list(allowed_types or []))
     audit_record(actor=actor, action=AuditAction.CREATE, entity=ENTITY, entity_id=source.pk,
                  summary=source.name, after=audit_snapshot(source))
+    organization_publish(institution)
     return source
+
+
+def organization_publish(institution) -> store.Outcome:
+    """The institution as an Organization resource of the platform's directory (id = its credit code), so
+    uploads may refer to it; owned by no source. Re-publishing unchanged details writes nothing."""
+    resource = {"resourceType": "Organization", "active": institution.is_active, "name": institution.name,
+                "identifier": [{"system": USCC_SYSTEM, "value": institution.uscc}],
+                "address": [{"district": institution.district_id or "", "text": institution.division.name}]}
+    change = store.Change("Organization", organization_id(institution.uscc), resource, "PUT")
+    return store.apply_changes([change], institution_id=institution.pk)[0]
 
 
 @transaction.atomic
