@@ -10,6 +10,7 @@ urlpatterns = [
     path("cme/", include("weijian.cme.urls")),
     path("research/", include("weijian.research.urls")),
     path("terminology/", include("weijian.terminology.urls")),
+    path("records/", include("weijian.records.urls")),
     path("api/", include("weijian.api.urls")),
     path("fhir/", include("weijian.api.fhir.urls")),
     path("", include("weijian.web.urls")),

@@ -7,7 +7,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.terminology.conftest import terms  # noqa: F401 - the fixture
-
 from weijian.accounts.services import api_token_issue
 from weijian.audit.models import AuditEvent
 from weijian.records import services as record_services
@@ -221,7 +220,7 @@ def test_a_source_cannot_overwrite_another_sources_resource(record_sources):
     problem(send(b1, "put", f"Patient/{pid}", patient(gender="female")), 409, "id_owned_by_other_source")
 
 
-def test_local_codes_gain_the_standard_coding(a1, terms):
+def test_local_codes_gain_the_standard_coding(a1, terms):  # noqa: F811 - the fixture
     from tests.terminology.conftest import LOCAL_SEX, SEX
 
     resource = {**patient(), "extension": [], "maritalStatus": {"coding": [{"system": LOCAL_SEX, "code": "M"}]}}

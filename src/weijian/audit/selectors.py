@@ -17,6 +17,10 @@ ENTITY_LABELS = {
     "api-token": _("API 令牌"),
     "import-job": _("导入任务"),
     "audit": _("审计日志"),
+    "Patient": _("居民（健康档案）"),
+    "Upload": _("健康档案上传批次"),
+    "record-source": _("数据来源"),
+    "record-grant": _("临床内容授权"),
 }
 OUTCOME_LABELS = {"ok": _("成功"), "failed": _("失败"), "locked": _("锁定"), "rejected": _("拒绝"), "not-found": _("未找到")}
 

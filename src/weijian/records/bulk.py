@@ -300,7 +300,7 @@ def _issue_text(issue) -> str:
 
 
 def _check_line(number: int, raw: bytes, source) -> tuple:
-    """(line, type, id, JSON to store or None when rejected, [(severity, reason)], references)."""
+    """(line, type, id, JSON to store or None when rejected, [(severity, reason)], reference targets)."""
     try:
         resource = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -324,8 +324,9 @@ def _check_line(number: int, raw: bytes, source) -> tuple:
     reasons = [(issue.severity, _issue_text(issue)) for issue in issues]
     if any(issue.severity == "error" for issue in issues):
         return number, shown_type, shown_id, None, reasons, ()
-    references = tuple(node["reference"] for node in references_in(resource))
-    return number, type_, fhir_id, orjson.dumps(resource), reasons, references
+    # The (type, id) of every relative reference: the job looks up only those it does not know already.
+    targets = tuple({target for node in references_in(resource) if (target := reference_of(node))})
+    return number, type_, fhir_id, orjson.dumps(resource), reasons, targets
 
 
 def _check_segment(data: bytes, source) -> list[tuple]:
@@ -534,38 +535,35 @@ def _accepted(checked: list[tuple], issues: list, counts: Counter) -> list[tuple
     return accepted
 
 
-class _Known:
-    """The chunk's own resources, then those this job wrote (without copying the large set per chunk)."""
-
-    def __init__(self, chunk: set, written: set):
-        self.chunk, self.written = chunk, written
-
-    def __contains__(self, key) -> bool:
-        return key in self.chunk or key in self.written
-
-
 def _check_references(accepted: list[tuple], written: set, issues: list, counts: Counter) -> list[tuple]:
-    """Drop entries whose references resolve to nothing stored, written by this job, or in this chunk."""
+    """Drop entries whose references resolve to nothing stored, written by this job, or in this chunk.
+    Only references to neither this chunk nor what this job wrote go to `services.missing_references`
+    (usually none: referenced types come first, and the job remembers what it wrote)."""
     while accepted:
-        known = _Known({(type_, fhir_id) for _n, type_, fhir_id, _p, _r in accepted}, written)
-        stubs = [[{"reference": ref} for ref in refs] for *_rest, refs in accepted]
+        chunk = {(type_, fhir_id) for _n, type_, fhir_id, _p, _t in accepted}
+        unknown = {index: [t for t in targets if t not in chunk and t not in written]
+                   for index, (*_rest, targets) in enumerate(accepted)}
+        unknown = {index: targets for index, targets in unknown.items() if targets}
+        if not unknown:
+            return accepted
+        order = list(unknown)
+        stubs = [[{"reference": f"{t}/{i}"} for t, i in unknown[index]] for index in order]
         missing = defaultdict(list)
-        for index, ref in services.missing_references(stubs, known):
-            missing[index].append(ref)
+        for position, ref in services.missing_references(stubs, chunk):
+            missing[order[position]].append(ref)
         if not missing:
             return accepted
         dropped = set()
         for index, refs in missing.items():
-            number, type_, fhir_id, _payload, _refs = accepted[index]
+            number, type_, fhir_id, _payload, _targets = accepted[index]
             for ref in dict.fromkeys(refs):
                 issues.append((number, "error", type_, fhir_id, _("引用的资源 %(ref)s 不存在") % {"ref": ref}))
             counts["rejected"] += 1
             dropped.add((type_, fhir_id))
         accepted = [entry for index, entry in enumerate(accepted) if index not in missing]
-        still = {(type_, fhir_id) for _n, type_, fhir_id, _p, _r in accepted}
-        dropped -= still
+        dropped -= {(type_, fhir_id) for _n, type_, fhir_id, _p, _t in accepted}
         # Rarely, another entry of the chunk points at one just dropped: check the rest again.
-        if not any(reference_of({"reference": ref}) in dropped for *_rest, refs in accepted for ref in refs):
+        if not any(target in dropped for *_rest, targets in accepted for target in targets):
             return accepted
     return accepted
 

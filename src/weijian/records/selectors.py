@@ -144,7 +144,8 @@ def patient_everything(actor, patient_id: str, *, since=None, types: list[str] |
         rows = rows.filter(type__in=types)
     if since is not None:
         rows = rows.filter(updated__gte=since)
-    page = list(rows.filter(id__gt=cursor).order_by("id")[:count + 1])
+    page = list(rows.filter(id__gt=cursor).order_by("id").only("id", "type", "fhir_id", "content", "patient")
+                [:count + 1])
     more = len(page) > count
     page = page[:count]
     if cursor == 0:

@@ -292,6 +292,10 @@ class Timeline:
     filtered: bool = False
     total: int = 0  # resources shown
 
+    @property
+    def plan_count(self) -> int:
+        return len(self.care_plans) + len(self.procedures)
+
     def chart_data(self) -> list[dict]:
         return [group.chart_data(n) for n, group in enumerate(self.observations) if group.chart]
 
@@ -317,17 +321,14 @@ def _encounter_label(resource: dict, labels: dict) -> str:
     return str(labels["encounter_class"].get(code) or klass.get("display") or code or labels["kinds"]["encounter"])
 
 
-def _encounter_detail(resource: dict) -> str:
+def _encounter_detail(resource: dict, shown: set[str]) -> str:
     parts = []
     for identifier in resource.get("identifier") or []:
         if isinstance(identifier, dict) and identifier.get("value"):
             label = concept_text(identifier.get("type")) or _("编号")
             parts.append(f"{label} {identifier['value']}")
-    department = concept_text(resource.get("serviceType"))
-    if department:
-        parts.append(department)
     types = [concept_text(t) for t in resource.get("type") or []]
-    parts.extend(t for t in types[1:] if t)  # the first type is the service type, already the label
+    parts.extend(t for t in types if t and t not in shown)  # e.g. a follow-up's method (门诊, 家庭, 电话)
     disposition = concept_text(_get(resource, "hospitalization.dischargeDisposition"))
     if disposition:
         parts.append(_("离院方式：%(d)s") % {"d": disposition})
@@ -396,9 +397,13 @@ def _item(row: Resource, resource: dict, labels: dict) -> Item | None:
                                           "Encounter")}
     if type_ == "Encounter":
         end = parse_when(_get(resource, "period.end"))
-        return Item("encounter", _encounter_label(resource, labels), title=_first_concept(
-            resource.get("reasonCode") or []) or _encounter_label(resource, labels), detail=_encounter_detail(resource),
-            status=_status(resource.get("status"), labels), end=end, **base)
+        # The label (门诊, 住院, 体检, 随访) is the badge; the title says what the visit was, when the record does.
+        label = _encounter_label(resource, labels)
+        types = [concept_text(t) for t in resource.get("type") or []]
+        title = _first_concept(resource.get("reasonCode") or []) or concept_text(resource.get("serviceType")) or \
+            next((t for t in types if t and t != label), "")
+        return Item("encounter", label, title=title, detail=_encounter_detail(resource, {label, title}),
+                    status=_status(resource.get("status"), labels), end=end, **base)
     if type_ == "Condition":
         category = next((labels["condition_category"].get(code) for cat in resource.get("category") or []
                          for _system, code in _codes(cat) if code in labels["condition_category"]), None)

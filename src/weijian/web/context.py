@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import can
 
-# (URL name, label, icon, (entity, action) the role needs, or None for everyone)
+# (URL name, label, icon, (entity, action) the role needs — or a tuple of such pairs, any of which will do —
+# or None for everyone)
 NAV = (
     ("web:home", _("首页"), "bi-speedometer2", None),
     ("orgs:division-list", _("行政区划"), "bi-map", ("division", "list")),
@@ -22,6 +23,10 @@ NAV = (
     # the section's pages).
     ("research:ethics-list", _("伦理审查"), "bi-shield-check", ("research-ethics-submission", "review")),
     ("terminology:code-system-list", _("术语字典"), "bi-book", ("terminology-code-system", "list")),
+    # Clinicians read records; the information centre, districts, institutions and sources follow uploads;
+    # the security administrator grants clinical access.
+    ("records:index", _("健康档案"), "bi-heart-pulse",
+     (("health-record", "view"), ("record-upload", "list"), ("record-grant", "list"))),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -59,12 +64,24 @@ SECTION_TABS = {
         ("research:ethics-meeting-list", _("审查会议"), ("research-ethics-meeting", "create")),
         ("research:ethics-committee-list", _("伦理委员会"), ("research-ethics-submission", "review")),
     ),
+    "/records/": (
+        ("records:index", _("居民检索"), ("health-record", "view")),
+        ("records:upload-list", _("上传批次"), ("record-upload", "list")),
+        ("records:source-list", _("数据来源"), ("record-source", "list")),
+        ("records:grant-list", _("临床授权"), ("record-grant", "list")),
+    ),
     "/terminology/": (
         ("terminology:code-system-list", _("代码系统"), ("terminology-code-system", "list")),
         ("terminology:value-set-list", _("值集"), ("terminology-value-set", "list")),
         ("terminology:concept-map-list", _("映射表"), ("terminology-concept-map", "list")),
     ),
 }
+
+
+def _allowed(user, needs) -> bool:
+    if not needs:
+        return True
+    return any(can(user, *pair) for pair in (needs if isinstance(needs[0], tuple) else (needs,)))
 
 
 def _scope_label(user) -> str:
@@ -83,7 +100,7 @@ def navigation(request):
         return context
     items = []
     for url_name, label, icon, needs in NAV:
-        if needs and not can(user, *needs):
+        if not _allowed(user, needs):
             continue
         url = reverse(url_name)
         active = request.path == url if url == "/" else request.path.startswith(url)
@@ -95,7 +112,7 @@ def navigation(request):
 def _section_tabs(request, user) -> list[dict]:
     for prefix, tabs in SECTION_TABS.items():
         if request.path.startswith(prefix):
-            visible = [(reverse(name), label) for name, label, needs in tabs if can(user, *needs)]
+            visible = [(reverse(name), label) for name, label, needs in tabs if _allowed(user, needs)]
             if len(visible) < 2:
                 return []
             # The longest matching URL is the current tab; the section's own page only on itself.

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import re_path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from weijian.accounts.access import can, clinical_patient_allowed
@@ -22,6 +23,7 @@ from weijian.accounts.roles import Role
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.core.forms import StyledForm
 from weijian.records import services, timeline
+from weijian.workforce.idnumber import mask_id_number
 
 PATIENT_ID = r"(?P<patient_id>[A-Za-z0-9\-.]{1,64})"
 
@@ -49,8 +51,12 @@ class ResidentSearchForm(StyledForm):
 
 
 @login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
 def resident_search_view(request):
-    form = ResidentSearchForm(request.GET or None)
+    """The search is a POST: a citizen ID number typed here must not travel in a URL (address bar, history,
+    access logs), and it is not echoed back into the page either."""
+    form = ResidentSearchForm(request.POST if request.method == "POST" else None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     try:
         result = timeline.resident_search(request.user, q)
@@ -61,8 +67,11 @@ def resident_search_view(request):
                 messages.info(request, _("查阅居民健康档案须经安全管理员授权；您当前可查看上传批次和数据来源。"))
             return redirect(fallback)
         return _no_access(request)
+    if result.by == "id-number":
+        form = ResidentSearchForm()
     return render(request, "records/search.html", {
-        "title": _("居民检索"), "form": form, "q": q, "result": result, "limit": timeline.SEARCH_LIMIT,
+        "title": _("居民检索"), "form": form, "result": result, "limit": timeline.SEARCH_LIMIT,
+        "id_masked": mask_id_number(q.upper()) if result.by == "id-number" else "",
     })
 
 
@@ -110,7 +119,7 @@ class BreakGlassForm(StyledForm):
     reason = forms.CharField(label=gettext_lazy("紧急访问理由"), required=False, max_length=255,
                              widget=forms.Textarea(attrs={"rows": 3, "placeholder": gettext_lazy(
                                  "如：患者急诊昏迷，需查阅既往病史和用药记录")}),
-                             help_text=gettext_lazy("至少10个字。访问有效期12小时，全程记录并由审计管理员复核。"))
+                             help_text=gettext_lazy("至少10个字，写明紧急情况和需要查阅的内容。"))
 
 
 def _break_glass_page(request, patient_id: str, form, *, status: int):

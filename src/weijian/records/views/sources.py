@@ -51,7 +51,7 @@ def source_list_view(request):
     return render(request, "records/sources.html", {
         "title": _("数据来源"), "page": page, "writer": can(request.user, ENTITY, "update"),
         "creator": can(request.user, ENTITY, "create"),
-        "types": {s.pk: "、".join(str(TYPE_LABELS.get(t, t)) for t in s.allowed_types) for s in page},
+        "rows": [(s, "、".join(str(TYPE_LABELS.get(t, t)) for t in s.allowed_types)) for s in page],
     })
 
 
