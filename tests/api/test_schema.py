@@ -17,6 +17,7 @@ EXPECTED_OPERATIONS = {
     "research_application_return", "research_application_decide", "research_application_scores",
     "research_review_list", "research_review_detail", "research_review_submit",
     "research_indicators", "research_project_cleanup",
+    "records_dataset_upload", "records_dataset_template", "records_upload_detail",
 }
 
 
