@@ -188,6 +188,17 @@ def strings_of(value) -> list[str]:
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
 
 
+_ZONES: dict[str, timezone] = {}
+
+
+def _zone(text: str) -> timezone:
+    """"+08:00" → a fixed offset (cached: a million resources share a handful of zones)."""
+    if text not in _ZONES:
+        sign = -1 if text[0] == "-" else 1
+        _ZONES[text] = timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6])))
+    return _ZONES[text]
+
+
 def date_range(text: str) -> tuple[datetime, datetime] | None:
     """The instants a FHIR date/dateTime/instant covers: "2024-03" is the whole of March (CST when no zone)."""
     match = _DATE.match(text.strip()) if isinstance(text, str) else None
@@ -196,7 +207,7 @@ def date_range(text: str) -> tuple[datetime, datetime] | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
         if hour is not None:
-            tz = CST if zone is None else (UTC if zone == "Z" else datetime.strptime(zone, "%z").tzinfo)
+            tz = CST if zone is None else (UTC if zone == "Z" else _zone(zone))
             low = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
                            int(float(fraction) * 1_000_000) if fraction else 0, tzinfo=tz)
             high = low if second is not None else low + timedelta(minutes=1) - timedelta(microseconds=1)
