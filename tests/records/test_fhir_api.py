@@ -171,7 +171,9 @@ def test_batch_commits_good_entries_and_reports_bad_ones(a1):
     assert statuses[0] == "201 Created" and statuses[1].startswith("422") and statuses[2].startswith("422")
     assert "does-not-exist" in response["entry"][1]["response"]["outcome"]["issue"][0]["diagnostics"]
     assert Resource.objects.filter(type="Observation").count() == 1
-    assert Upload.objects.get(kind="batch").rejected == 2
+    batch = Upload.objects.get(kind="batch")
+    assert batch.rejected == 2
+    assert [(i.entry, "does-not-exist" in i.message) for i in batch.issues.all()] == [(2, True), (3, False)]
 
 
 @pytest.mark.parametrize("body, status, code", [

@@ -22,7 +22,7 @@ from weijian.core.errors import BusinessError
 from weijian.imports.bulk import field_in
 from weijian.records import searchparams, store
 from weijian.records.errors import RecordsErrorCode as E
-from weijian.records.models import Resource, SourceStatus, Upload, UploadKind, UploadStatus
+from weijian.records.models import Resource, SourceStatus, Upload, UploadIssue, UploadKind, UploadStatus
 from weijian.records.validation import errors_of, validate
 from weijian.records.wire import entry_response
 
@@ -428,6 +428,9 @@ def _write_batch(actor, source, entries, digest) -> Upload:
             entry.error = EntryError(entry.number, exc.code, exc.message)
     with transaction.atomic():
         _finish_upload(upload, entries)
+        UploadIssue.objects.bulk_create(
+            UploadIssue(upload=upload, entry=e.number, resource_type=e.type[:40], fhir_id=e.fhir_id[:64],
+                        message=e.error.message) for e in entries if e.error is not None)
         audit_record(actor=actor, action=AuditAction.RECORD_UPLOAD, entity="Upload", entity_id=upload.pk,
                      summary=_("批处理 Bundle：%(n)s 条（新增 %(c)s，更新 %(u)s，拒收 %(r)s）")
                      % {"n": upload.total, "c": upload.created, "u": upload.updated, "r": upload.rejected})
