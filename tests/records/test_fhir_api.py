@@ -283,3 +283,11 @@ def test_other_roles_and_anonymous_cannot_write_or_read(world, record_sources):
         assert send(client, "get", f"Patient/{pid}").status_code == 403, key
         assert send(client, "post", "Patient", patient()).status_code == 403, key
     assert APIClient().get(f"/fhir/Patient/{pid}").status_code in (401, 403)
+
+
+def test_unknown_codes_can_be_accepted_as_warnings(a1, settings):
+    settings.FHIR_CODE_CHECK = "warning"
+    marital = {"coding": [{"system": code_system_url("gb-t-2261-2"), "code": "99"}]}
+    body = ok(send(a1, "post", "Patient", {"resourceType": "Patient", "maritalStatus": marital}), 201)
+    assert body["maritalStatus"] == marital
+    problem(send(a1, "post", "Patient", {"resourceType": "Patient", "gender": "M"}), 422, "code_invalid")
