@@ -19,6 +19,7 @@ from weijian.accounts.roles import Role
 from weijian.demo.city import CITY, DEMO_DISTRICT, DISTRICTS, PROVINCE
 from weijian.demo.cme import generate_cme
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, plan_institutions
+from weijian.demo.records import DEFAULT_RESIDENTS, RecordsSummary, generate_records
 from weijian.demo.research import generate_research
 from weijian.demo.research_ethics import generate_ethics
 from weijian.demo.users import DEMO_PASSWORD, DEMO_USERS
@@ -39,6 +40,7 @@ class CitySummary:
     workers_created: int = 0
     workers_unchanged: int = 0
     users: int = 0
+    records: RecordsSummary | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -118,9 +120,11 @@ def _workers(actor, rows, institutions: dict[str, Institution], summary: CitySum
 
 def generate_city(
     *, workers: int = DEFAULT_WORKERS, institutions: int = DEFAULT_INSTITUTIONS, seed: int = DEFAULT_SEED,
-    progress: Callable[[str], None] | None = None,
+    residents: int | None = None, progress: Callable[[str], None] | None = None,
 ) -> CitySummary:
-    """Build (or complete) the demo city; safe to run again with the same arguments."""
+    """Build (or complete) the demo city; safe to run again with the same arguments. `residents` (synthetic
+    residents with health records): by default DEFAULT_RESIDENTS for a full-size city (workers >=
+    DEFAULT_WORKERS) and none for a reduced one; they are written once (see `demo.records`)."""
     say = progress or (lambda message: None)
     summary = CitySummary()
     started = time.monotonic()
@@ -169,6 +173,19 @@ def generate_city(
         if not research.skipped:
             say(f"科研项目：{research.calls} 个申报通知、{research.applications} 份申报书、{research.experts} 名专家 / "
                 f"research calls, applications, experts ({summary.timings['research']}s)")
+    # Records commit per round of residents, outside the city's transaction (a million resources).
+    if residents is None:
+        residents = DEFAULT_RESIDENTS if workers >= DEFAULT_WORKERS else 0
+    if residents > 0:
+        t = time.monotonic()
+        summary.records = records = generate_records(actor=info, seed=seed, today=today, residents=residents, say=say)
+        lap("records", t)
+        if not records.skipped:
+            say(f"健康档案：{records.residents} 名居民、{sum(records.uploads.values())} 个上传批次、"
+                f"{records.resources['created']} 条资源 / residents, uploads, resources ({summary.timings['records']}s)")
+        if records.showcase:
+            say(f"展示居民 / showcase resident: {records.showcase}（{'、'.join(records.showcase_institutions)}；"
+                f"以 worker_jinjiang 登录 → 健康档案 → 检索病案号 {records.showcase_number}）")
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
 
