@@ -25,7 +25,7 @@ from weijian.core import crypto
 from weijian.core.errors import BusinessError
 from weijian.core.tasks import background, enqueue_on_commit
 from weijian.imports import files
-from weijian.records import store, ws365
+from weijian.records import codes, store, ws365
 from weijian.records.errors import RecordsErrorCode as E
 from weijian.records.identity import organization_id
 from weijian.records.models import Source, Upload, UploadIssue, UploadKind, UploadStatus
@@ -77,6 +77,19 @@ def dataset_upload(*, actor, dataset_key: str, file_name: str, data: bytes) -> U
     return upload
 
 
+_checkers: dict[float, object] = {}
+
+
+def _checker():
+    """The data sets' code checker, rebuilt when the store's code catalogue is (each minute, or on reset):
+    a district platform sends many small files, and each would otherwise reload the value domains."""
+    key = codes.catalogue().loaded_at  # a new load, a new key
+    if key not in _checkers:
+        _checkers.clear()
+        _checkers[key] = ws365.terminology_checker()
+    return _checkers[key]
+
+
 @background
 def dataset_import(upload_id: int) -> None:
     try:
@@ -98,7 +111,7 @@ def dataset_import_run(upload_id: int, *, chunk: int = CHUNK) -> Upload:
     sheet = _sheet("xlsx" if upload.stored_file.endswith(".xlsx.enc") else "csv", data)
     context = ws365.SourceContext(code=upload.source.code,
                                   organization_id=organization_id(upload.source.institution.uscc))
-    checker = ws365.terminology_checker()
+    checker = _checker()
     done = upload.position
     batch: list[tuple[int, dict]] = []
     for index, (number, values) in enumerate(sheet.rows, start=1):
