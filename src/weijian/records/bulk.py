@@ -71,7 +71,7 @@ from weijian.records.validation import validate
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ENTRIES = 2_000  # lines per chunk (one transaction); settings.RECORDS_BULK_CHUNK overrides
+CHUNK_ENTRIES = 5_000  # lines per chunk (one transaction); settings.RECORDS_BULK_CHUNK overrides
 MAX_BYTES = 4 * 1024 ** 3  # all files of one upload together; settings.RECORDS_BULK_MAX_BYTES overrides
 SEGMENT_MAX_BYTES = 16 * 1024 * 1024  # a chunk of unusually large resources is cut earlier
 READ_BLOCK = 1024 * 1024
