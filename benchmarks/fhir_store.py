@@ -88,8 +88,10 @@ def _setup_world():
     district = Division.objects.create(code="510104", name="锦江区", level=DivisionLevel.DISTRICT, parent=city)
     hospital = Institution.objects.create(uscc="12510100000000001N", name="基准医院", type="general_hospital",
                                           ownership="public", division=district, district=district)
-    info = accounts.user_create(actor=None, username="bench_info", password="Bench-Pass-2026!", bootstrap=True,
-                                role=Role.COMMISSION_INFO)
+    import secrets
+
+    info = accounts.user_create(actor=None, username="bench_info", password=f"Bn-{secrets.token_urlsafe(16)}-7",
+                                bootstrap=True, role=Role.COMMISSION_INFO)
     return sources.source_register(actor=info, institution=hospital)
 
 
