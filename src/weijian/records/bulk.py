@@ -18,7 +18,8 @@ with Chinese reasons, and the counts are added.
 A crash loses at most the chunk in flight; a restart resumes at `position`. `apply_changes` is
 idempotent, so a chunk that is run again cannot create a duplicate. A second runner of the same upload
 stops at its first chunk: the claim (`UPDATE … WHERE position = start`) lets only one runner through.
-Memory does not grow with the upload: one segment per checker and the chunk being written.
+Memory: one segment per checker and the chunk being written, plus the ids of the types others refer to
+that this run wrote (about 100 bytes each), so references to them need no query.
 
 References must point at resources stored before, at earlier lines of the upload (in `TYPE_ORDER`), or
 at resources in the same chunk. Cycles, such as Encounter.diagnosis ↔ Condition.encounter, are not
