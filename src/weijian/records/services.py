@@ -108,10 +108,6 @@ def _same_content_ids(source, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     return found
 
 
-def _existing_same_content(source, type_: str, digest: str) -> Resource | None:
-    return Resource.objects.filter(type=type_, content_hash=digest, source=source, deleted=False).first()
-
-
 def _audit_write(actor, outcome: store.Outcome, action=AuditAction.CREATE) -> None:
     audit_record(actor=actor, action=action, entity=outcome.type, entity_id=outcome.fhir_id,
                  summary=f"{outcome.type}/{outcome.fhir_id} v{outcome.version} {outcome.status}")
@@ -148,9 +144,11 @@ def resource_create(*, actor, resource: dict, if_none_exist_ids: list[str] | Non
             raise BusinessError(E.CONDITIONAL_MULTIPLE)
         row = Resource.objects.get(type=type_, fhir_id=if_none_exist_ids[0])
         return store.Outcome(type_, row.fhir_id, "exists", row.version, row.updated, row.pk)
-    same = _existing_same_content(source, type_, store.content_hash(resource))
-    if same is not None:
-        return store.Outcome(type_, same.fhir_id, "exists", same.version, same.updated, same.pk)
+    digest = store.content_hash(resource)
+    same_id = _same_content_ids(source, [(type_, digest)]).get((type_, digest))
+    if same_id is not None:
+        row = Resource.objects.get(type=type_, fhir_id=same_id)
+        return store.Outcome(type_, row.fhir_id, "exists", row.version, row.updated, row.pk)
     change = store.Change(type_, str(uuid.uuid4()), resource, "POST")
     return _single(actor, source, change, AuditAction.CREATE)
 
