@@ -189,7 +189,7 @@ class _Entry:
     extra: dict = field(default_factory=dict)
 
 
-def _parse_if_match(value) -> int | None:
+def parse_if_match(value) -> int | None:
     if value in (None, ""):
         return None
     text = str(value).strip()
@@ -252,7 +252,7 @@ def _parse_entry(number: int, raw) -> _Entry:
         if len(parts) != 2 or not isinstance(resource, dict):
             raise BusinessError(E.ENTRY_INVALID, _("PUT 条目应为“类型/id”地址并带有资源"))
         return _Entry(number, method, parts[0], parts[1], resource=resource, full_url=full_url,
-                      if_match=_parse_if_match(request.get("ifMatch")))
+                      if_match=parse_if_match(request.get("ifMatch")))
     if method == "DELETE":
         if len(parts) != 2:
             raise BusinessError(E.ENTRY_INVALID, _("DELETE 条目应为“类型/id”地址"))

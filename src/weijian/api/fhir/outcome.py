@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from weijian.api.errors import exception_handler as api_exception_handler
+from weijian.core.errors import BusinessError
 from weijian.records import wire
 from weijian.records.services import RequestRejected
 
@@ -111,6 +112,21 @@ class FhirView(APIView):
 
     def get_exception_handler(self):
         return fhir_exception_handler
+
+
+def whole_number(params, name: str, default, *, code, minimum: int = 0):
+    """An integer query parameter (`_count`, `_offset`, …) at least `minimum`; absent → `default`;
+    anything else → BusinessError(`code`) naming the parameter."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise BusinessError(code, parameter=name) from None
+    if value < minimum:
+        raise BusinessError(code, parameter=name)
+    return value
 
 
 def fhir_response(resource: dict, status_code: int = status.HTTP_200_OK) -> Response:

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 
 from weijian.api.fhir.body import read_json
-from weijian.api.fhir.outcome import FHIR_JSON, FhirView
+from weijian.api.fhir.outcome import FHIR_JSON, FhirView, whole_number
 from weijian.core.errors import BusinessError
 from weijian.records import selectors, services, store
 from weijian.records.errors import RecordsErrorCode as E
@@ -49,13 +49,11 @@ def _write_response(request, outcome: store.Outcome, created_status: int = 201):
     base = _base(request)
     headers = _version_headers(outcome.type, outcome.fhir_id, outcome.version, outcome.updated, base)
     status = created_status if outcome.status == "created" else 200
-    if _prefer_minimal(request) or not outcome.content:
-        row = selectors.resource_read_any(request.user, outcome.type, outcome.fhir_id) \
-            if not _prefer_minimal(request) else None
-        if row is None:
-            return _json("", status, headers)
-        return _json(store.reveal(row.content), status, headers)
-    return _json(store.reveal(outcome.content), status, headers)
+    if _prefer_minimal(request):
+        return _json("", status, headers)
+    # An unchanged or existing resource comes back without its content: read it as stored.
+    content = outcome.content or selectors.resource_read_any(request.user, outcome.type, outcome.fhir_id).content
+    return _json(store.reveal(content), status, headers)
 
 
 def _bundle_text(kind: str, entries: list[tuple[str, str, str]], *, total=None, links=()) -> str:
@@ -78,18 +76,11 @@ def _bundle_text(kind: str, entries: list[tuple[str, str, str]], *, total=None, 
 
 
 def _whole_number(params, name: str, default: int, *, minimum: int) -> int:
-    raw = params.get(name)
-    try:
-        value = default if raw in (None, "") else int(raw)
-    except ValueError:
-        raise BusinessError(E.SEARCH_VALUE_INVALID, parameter=name) from None
-    if value < minimum:
-        raise BusinessError(E.SEARCH_VALUE_INVALID, parameter=name)
-    return value
+    return whole_number(params, name, default, code=E.SEARCH_VALUE_INVALID, minimum=minimum)
 
 
 def _if_match(request) -> int | None:
-    return services._parse_if_match(request.META.get("HTTP_IF_MATCH"))
+    return services.parse_if_match(request.META.get("HTTP_IF_MATCH"))
 
 
 class TypeView(FhirView):

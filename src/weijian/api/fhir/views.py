@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 
 from weijian.accounts.access import access_object, require
 from weijian.api.fhir import resources
-from weijian.api.fhir.outcome import FhirView, fhir_response
+from weijian.api.fhir.outcome import FhirView, fhir_response, whole_number
 from weijian.core.errors import BusinessError
 from weijian.terminology import operations, selectors
 from weijian.terminology.errors import TerminologyErrorCode as E
@@ -29,16 +29,7 @@ def _required(params: dict, name: str, code: E = E.URL_INVALID) -> str:
 
 
 def _integer(params: dict, name: str, default):
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise BusinessError(E.PAGING_INVALID, parameter=name) from None
-    if value < 0:
-        raise BusinessError(E.PAGING_INVALID, parameter=name)
-    return value
+    return whole_number(params, name, default, code=E.PAGING_INVALID)
 
 
 class _OperationView(FhirView):
