@@ -275,6 +275,7 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "list": {R.SECURITY_ADMIN},
         "create": {R.SECURITY_ADMIN},
         "update": {R.SECURITY_ADMIN},
+        "revoke": {R.SECURITY_ADMIN},
     },
 }
 
@@ -610,11 +611,17 @@ def record_source_of(actor):
     return source.objects.filter(account_id=actor.pk).select_related("institution").first()
 
 
-def _clinical_grant_active(actor) -> bool:
+def clinical_grant_active_q(now=None) -> Q:
+    """The grants that open clinical content at `now` (default: this moment): not revoked, not yet expired.
+    The one definition of an active grant; a revoke takes effect on the next request, nothing is cached."""
     from django.utils import timezone
 
+    return Q(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+def _clinical_grant_active(actor) -> bool:
     grant = apps.get_model("records", "ClinicalGrant")
-    return grant.objects.filter(user_id=actor.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()).exists()
+    return grant.objects.filter(clinical_grant_active_q(), user_id=actor.pk).exists()
 
 
 def clinician_institution_id(actor):

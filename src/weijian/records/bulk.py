@@ -10,7 +10,8 @@ one-file upload's numbers are its line numbers.
 The same files from the same source again give back the first upload (no second job).
 
 The job (`ndjson_import`) works through the segments in that order. Forked checker processes parse
-(orjson) and validate (`validation.validate`) the next segments while this process writes the current one.
+(orjson), validate (`validation.validate`) and prepare (`store.prepare`: content hash, index rows,
+encrypted ID numbers) the next segments while this process writes the current one.
 Per chunk, in ONE transaction: the chunk is claimed by moving `Upload.position` on, the references are
 checked (`services.missing_references`; the chunk's own resources and those this job already wrote count
 as known), the resources go through `store.apply_changes`, the rejected lines become `UploadIssue` rows
@@ -301,7 +302,7 @@ def _issue_text(issue) -> str:
 
 
 def _check_line(number: int, raw: bytes, source) -> tuple:
-    """(line, type, id, JSON to store or None when rejected, [(severity, reason)], reference targets)."""
+    """(line, type, id, `store.pack`ed Prepared or None when rejected, [(severity, reason)], reference targets)."""
     try:
         resource = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -327,7 +328,11 @@ def _check_line(number: int, raw: bytes, source) -> tuple:
         return number, shown_type, shown_id, None, reasons, ()
     # The (type, id) of every relative reference: the job looks up only those it does not know already.
     targets = tuple({target for node in references_in(resource) if (target := reference_of(node))})
-    return number, type_, fhir_id, orjson.dumps(resource), reasons, targets
+    try:
+        prepared = store.prepare(type_, fhir_id, resource)
+    except Exception:  # as above: a rejected line, not a failed job
+        return number, shown_type, shown_id, None, [("error", _("资源内容无法校验"))], ()
+    return number, type_, fhir_id, store.pack(prepared), reasons, targets
 
 
 def _check_segment(data: bytes, source) -> list[tuple]:
@@ -570,8 +575,8 @@ def _check_references(accepted: list[tuple], written: set, issues: list, counts:
 
 
 def _write(upload: Upload, source, accepted: list[tuple], written: set, issues: list, counts: Counter) -> None:
-    changes = [store.Change(type_, fhir_id, orjson.loads(payload), "PUT", entry=number)
-               for number, type_, fhir_id, payload, _refs in accepted]
+    changes = [store.Change(type_, fhir_id, None, "PUT", entry=number, prepared=store.unpack(packed))
+               for number, type_, fhir_id, packed, _refs in accepted]
     while changes:
         try:
             with transaction.atomic():

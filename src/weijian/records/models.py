@@ -9,7 +9,9 @@ the store writes and replaces them itself, and bulk loads skip the per-row forei
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weijian.core.models import TimeStampedModel
 
@@ -241,7 +243,28 @@ class ClinicalGrant(models.Model):
     reason = models.CharField(_("授权理由"), max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("有效期至"))
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set together by `services.clinical_grant_revoke`; a revoked grant gives no access from that moment.
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True, verbose_name=_("撤销人"))
+    revoke_reason = models.CharField(_("撤销理由"), max_length=255, blank=True)
+
+    class Status(models.TextChoices):
+        """Derived, not stored: whether a grant opens clinical content now (the gate's rule:
+        `accounts.access.clinical_grant_active_q`)."""
+
+        ACTIVE = "active", pgettext_lazy("grant status", "有效")
+        REVOKED = "revoked", pgettext_lazy("grant status", "已撤销")
+        EXPIRED = "expired", pgettext_lazy("grant status", "已过期")
 
     def __str__(self):
         return f"{self.user_id} ≤ {self.expires_at:%Y-%m-%d}"
+
+    def status_at(self, now) -> "ClinicalGrant.Status":
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        return self.Status.ACTIVE if self.expires_at > now else self.Status.EXPIRED
+
+    @property
+    def status(self) -> "ClinicalGrant.Status":
+        return self.status_at(timezone.now())

@@ -1,7 +1,8 @@
 """The search parameters the store indexes, and their extraction from a resource (pure, no database).
 
 Each parameter names the elements it reads with a small path language: dotted element names, where a
-step matching no key picks the FHIR choice element (`effective` → `effectiveDateTime`/`effectivePeriod`).
+choice element's name (`CHOICE_ELEMENTS`) picks whichever type was sent (`effective` →
+`effectiveDateTime`/`effectivePeriod`).
 Extraction turns a resource into index rows: tokens (system, code), strings (normalised), dates (the
 low/high instants a value covers, so `ge`/`lt` compare ranges as the FHIR spec says) and references.
 """
@@ -112,6 +113,11 @@ COMPARTMENT = {type_: next((p.paths[0] for p in params if p.name in ("patient", 
 COMPARTMENT["Patient"] = None
 
 
+# The FHIR choice elements ("effective[x]") the paths above name; only these are looked for by prefix, so
+# that a plain element left out (`status`) never picks up a longer one (`statusReason`).
+CHOICE_ELEMENTS = frozenset({"effective", "onset", "performed", "medication", "value", "occurrence"})
+
+
 @dataclass
 class IndexRows:
     tokens: list[tuple[str, str, str]] = field(default_factory=list)  # (param, system, code)
@@ -125,18 +131,22 @@ def values(node, path: str) -> list:
     current = [node]
     for step in path.split("."):
         found = []
+        choice = step in CHOICE_ELEMENTS
         for item in current:
             if not isinstance(item, dict):
                 continue
             value = item.get(step)
-            if value is None:  # a choice element: step + an upper-case type name
+            if value is None and choice:  # a choice element: step + an upper-case type name
                 for key, candidate in item.items():
                     if key.startswith(step) and len(key) > len(step) and key[len(step)].isupper():
                         value = {"__choice__": key[len(step):], "value": candidate}
                         break
             if value is None:
                 continue
-            found.extend(value if isinstance(value, list) else [value])
+            if isinstance(value, list):
+                found.extend(value)
+            else:
+                found.append(value)
         current = found
     return current
 
@@ -254,22 +264,28 @@ def reference_of(value) -> tuple[str, str] | None:
 
 def extract(resource: dict) -> IndexRows:
     rows = IndexRows()
+    tokens, strings, dates, references = rows.tokens, rows.strings, rows.dates, rows.references
+    found: dict[str, list] = {}  # path → values: `subject` and `patient` read the same element
     for param in PARAMS_LIST.get(resource["resourceType"], ()):
+        name, kind = param.name, param.type
         for path in param.paths:
-            for value in values(resource, path):
-                if param.type == "token":
-                    rows.tokens.extend((param.name, s[:255], c[:255]) for s, c in tokens_of(value))
-                elif param.type == "string":
-                    rows.strings.extend((param.name, normalise(s)) for s in strings_of(value) if s.strip())
-                elif param.type == "date":
-                    rows.dates.extend((param.name, low, high) for low, high in dates_of(value))
-                elif param.type == "reference":
+            at = found.get(path)
+            if at is None:
+                at = found[path] = values(resource, path)
+            for value in at:
+                if kind == "token":
+                    tokens.extend((name, s[:255], c[:255]) for s, c in tokens_of(value))
+                elif kind == "reference":
                     ref = reference_of(value)
                     if ref and (not param.targets or ref[0] in param.targets):
-                        rows.references.append((param.name, *ref))
-    rows.tokens = list(dict.fromkeys(rows.tokens))
-    rows.strings = list(dict.fromkeys(rows.strings))
-    rows.references = list(dict.fromkeys(rows.references))
+                        references.append((name, *ref))
+                elif kind == "date":
+                    dates.extend((name, low, high) for low, high in dates_of(value))
+                elif kind == "string":
+                    strings.extend((name, normalise(s)) for s in strings_of(value) if s.strip())
+    rows.tokens = list(dict.fromkeys(tokens))
+    rows.strings = list(dict.fromkeys(strings))
+    rows.references = list(dict.fromkeys(references))
     return rows
 
 

@@ -7,22 +7,34 @@ again creates nothing: PUT of equal content is "unchanged", and a POST whose con
 this source already sent answers with that resource (the platform's idempotency rule for uploads).
 """
 
+import datetime as dt
 import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weijian.accounts.access import record_source_of, require
+from weijian.accounts.roles import Role
 from weijian.audit.actions import AuditAction
-from weijian.audit.services import audit_record
-from weijian.core.errors import BusinessError
+from weijian.audit.services import audit_record, audit_snapshot
+from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.imports.bulk import field_in
 from weijian.records import searchparams, store
 from weijian.records.errors import RecordsErrorCode as E
-from weijian.records.models import Resource, SourceStatus, Upload, UploadIssue, UploadKind, UploadStatus
+from weijian.records.models import (
+    BreakGlass,
+    ClinicalGrant,
+    Resource,
+    SourceStatus,
+    Upload,
+    UploadIssue,
+    UploadKind,
+    UploadStatus,
+)
 from weijian.records.validation import errors_of, validate
 from weijian.records.wire import entry_response
 
@@ -373,8 +385,6 @@ def _new_upload(source, actor, kind: str, digest: str, total: int) -> Upload:
 
 
 def _finish_upload(upload: Upload, entries: list[_Entry]) -> None:
-    from django.utils import timezone
-
     counts = defaultdict(int)
     for entry in entries:
         counts["rejected" if entry.error else _count_key(entry)] += 1
@@ -448,12 +458,6 @@ BREAK_GLASS_HOURS = 12
 def break_glass_open(*, actor, patient_id: str, reason: str):
     """A clinician opens a resident's record outside their institution for an emergency, with a reason.
     The access lasts BREAK_GLASS_HOURS and is audited (the audit administrator reviews these)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from weijian.records.models import BreakGlass
-
     require(actor, ENTITY, "break-glass")
     reason = " ".join((reason or "").split())
     if len(reason) < 10:
@@ -461,8 +465,6 @@ def break_glass_open(*, actor, patient_id: str, reason: str):
                      summary=_("紧急访问被拒绝：理由不足"), outcome="refused")
         raise BusinessError(E.BREAK_GLASS_REASON_REQUIRED, field="reason")
     if not Resource.objects.filter(type="Patient", fhir_id=patient_id, deleted=False).exists():
-        from weijian.core.errors import NotFoundOrForbidden
-
         raise NotFoundOrForbidden
     with transaction.atomic():
         access = BreakGlass.objects.create(user=actor, patient=patient_id, reason=reason[:255],
@@ -474,22 +476,42 @@ def break_glass_open(*, actor, patient_id: str, reason: str):
 
 def clinical_grant_create(*, actor, user, reason: str, days: int = 30):
     """The security administrator opens clinical content to an information-centre user, for a time."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from weijian.accounts.roles import Role
-    from weijian.records.models import ClinicalGrant
-
     require(actor, "record-grant", "create")
     if user.role != Role.COMMISSION_INFO:
-        raise BusinessError(E.SOURCE_NOT_REGISTERED, _("只能向委信息中心人员授权查看临床内容"))
+        raise BusinessError(E.GRANT_USER_INVALID)
     reason = " ".join((reason or "").split())
     if len(reason) < 10:
-        raise BusinessError(E.BREAK_GLASS_REASON_REQUIRED, _("授权须填写理由（至少10个字）"), field="reason")
+        raise BusinessError(E.GRANT_REASON_REQUIRED, field="reason")
     with transaction.atomic():
         grant = ClinicalGrant.objects.create(user=user, granted_by=actor, reason=reason[:255],
                                              expires_at=timezone.now() + dt.timedelta(days=days))
         audit_record(actor=actor, action=AuditAction.GRANT, entity="record-grant", entity_id=grant.pk,
                      summary=f"{user.username}: {reason[:200]}")
+    return grant
+
+
+def clinical_grant_revoke(*, actor, grant, reason: str):
+    """The security administrator ends a grant before its expiry, with a reason. From the commit on, the gate
+    (`accounts.access.clinical_grant_active_q`) no longer counts it: the grantee's next read is refused.
+    A grant already revoked or expired is refused (nothing written), so a second click changes nothing."""
+    require(actor, "record-grant", "revoke")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise BusinessError(E.GRANT_REVOKE_REASON_REQUIRED, field="reason")
+    with transaction.atomic():
+        # Locked: two administrators revoking at once write one revoke and one refusal.
+        grant = ClinicalGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+        now = timezone.now()
+        if grant.revoked_at is not None:
+            raise BusinessError(E.GRANT_NOT_ACTIVE, _("该授权已于 %(when)s 撤销，不能重复撤销")
+                                % {"when": timezone.localtime(grant.revoked_at).strftime("%Y-%m-%d %H:%M")})
+        if grant.expires_at <= now:
+            raise BusinessError(E.GRANT_NOT_ACTIVE, _("该授权已于 %(when)s 到期失效，无需撤销")
+                                % {"when": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M")})
+        before = audit_snapshot(grant)
+        grant.revoked_at, grant.revoked_by, grant.revoke_reason = now, actor, reason[:255]
+        grant.full_clean()
+        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        audit_record(actor=actor, action=AuditAction.REVOKE, entity="record-grant", entity_id=grant.pk,
+                     summary=f"{grant.user.username}: {reason[:200]}", before=before, after=audit_snapshot(grant))
     return grant

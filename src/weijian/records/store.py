@@ -5,11 +5,16 @@ transaction Bundle, a chunk of a bulk import), so everything it does commits or 
 It reads the current rows of every resource it touches once, locks them on PostgreSQL, and writes new
 rows with the bulk writer of the import framework (binary COPY on PostgreSQL), so a chunk of thousands
 of resources is a handful of statements. No audit here: the callers audit per request or per batch.
+
+What a write needs that does not depend on the stored rows (content hash, index rows, the encrypted
+body) is `prepare`d first. A bulk import prepares in its checker processes, in parallel, so the one
+process that writes does little more per resource than put the prepared parts together.
 """
 
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from django.db import connection
@@ -36,13 +41,40 @@ INDEX_MODELS = (TokenIndex, StringIndex, DateIndex, ReferenceIndex)
 
 
 @dataclass
+class Prepared:
+    """A resource ready to write, whatever version it becomes (see `prepare`)."""
+    digest: str  # content_hash
+    body: bytes  # the JSON members after resourceType, id and meta, ID numbers encrypted: b'"status":…' or b''
+    meta: dict  # the sent meta, without versionId and lastUpdated
+    index: searchparams.IndexRows
+    patient: str  # the Patient compartment, "" when none
+
+
+@dataclass
 class Change:
     type: str
     fhir_id: str
-    resource: dict | None  # None: delete
+    resource: dict | None  # None (and no `prepared`): delete
     method: str = "PUT"  # POST, PUT or DELETE
     if_match: int | None = None
     entry: int = 0  # position in the request, for error messages
+    prepared: Prepared | None = None  # instead of `resource`, when prepared elsewhere
+
+    @property
+    def is_delete(self) -> bool:
+        return self.resource is None and self.prepared is None
+
+
+class _Row:
+    """The store's view of one resource row while a call writes it (lighter than a model instance: a bulk
+    chunk makes thousands)."""
+    __slots__ = ("pk", "type", "fhir_id", "version", "deleted", "content_hash", "source_id", "content",
+                 "patient", "updated", "index")
+
+    def __init__(self, pk, type_, fhir_id, version, deleted, content_hash="", source_id=None):
+        self.pk, self.type, self.fhir_id, self.version, self.deleted = pk, type_, fhir_id, version, deleted
+        self.content_hash, self.source_id = content_hash, source_id
+        self.content, self.patient, self.updated, self.index = "", "", None, None
 
 
 @dataclass
@@ -100,7 +132,46 @@ def last_updated_text(moment) -> str:
     return timezone.localtime(moment).isoformat(timespec="milliseconds")
 
 
-def _current(changes: list[Change]) -> dict[tuple[str, str], Resource]:
+def prepare(type_: str, fhir_id: str, resource: dict) -> Prepared:
+    """The version-independent parts of writing `resource` (as validated; the caller's dict is not changed)."""
+    shaped = {"resourceType": type_, "id": fhir_id,
+              **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}}
+    index = searchparams.extract(shaped)
+    if type_ in PERSON_TYPES:
+        _protect_identifiers(shaped, index.tokens)
+    del shaped["resourceType"], shaped["id"]
+    meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
+    return Prepared(content_hash(resource), orjson.dumps(shaped)[1:-1], meta, index,
+                    searchparams.patient_of({"resourceType": type_, "id": fhir_id, **shaped}))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def pack(prepared: Prepared) -> tuple:
+    """`prepared` as plain values, cheap to pickle between processes (datetimes as epoch microseconds)."""
+    index = prepared.index
+    return (prepared.digest, prepared.body, prepared.meta, index.tokens, index.strings,
+            [(param, (low - _EPOCH) // _MICROSECOND, (high - _EPOCH) // _MICROSECOND)
+             for param, low, high in index.dates], index.references, prepared.patient)
+
+
+def unpack(packed: tuple) -> Prepared:
+    digest, body, meta, tokens, strings, dates, references, patient = packed
+    dates = [(param, _EPOCH + timedelta(microseconds=low), _EPOCH + timedelta(microseconds=high))
+             for param, low, high in dates]
+    return Prepared(digest, body, meta, searchparams.IndexRows(tokens, strings, dates, references), patient)
+
+
+def _content(type_: str, fhir_id: str, version: int, stamp: str, prepared: Prepared) -> str:
+    """The stored JSON, keys in the order resourceType, id, meta, then the body as sent."""
+    meta = orjson.dumps({"versionId": str(version), "lastUpdated": stamp, **prepared.meta})
+    head = b'{"resourceType":%b,"id":%b,"meta":%b' % (orjson.dumps(type_), orjson.dumps(fhir_id), meta)
+    return (head + (b"," + prepared.body if prepared.body else b"") + b"}").decode()
+
+
+def _current(changes: list[Change]) -> dict[tuple[str, str], _Row]:
     by_type = defaultdict(set)
     for change in changes:
         by_type[change.type].add(change.fhir_id)
@@ -109,8 +180,8 @@ def _current(changes: list[Change]) -> dict[tuple[str, str], Resource]:
         rows = Resource.objects.filter(field_in("fhir_id", sorted(ids)), type=type_).order_by("id")
         if connection.vendor == "postgresql":
             rows = rows.select_for_update()
-        for row in rows.only("id", "type", "fhir_id", "version", "deleted", "content_hash", "source_id"):
-            found[(row.type, row.fhir_id)] = row
+        for values in rows.values_list("id", "type", "fhir_id", "version", "deleted", "content_hash", "source_id"):
+            found[(values[1], values[2])] = _Row(*values)
     return found
 
 
@@ -132,7 +203,7 @@ def apply_changes(changes: list[Change], *, source=None, institution_id=None, up
         if row is not None and source_id is not None and row.source_id not in (None, source_id):
             raise BusinessError(E.ID_OWNED_BY_OTHER_SOURCE, entry=change.entry,
                                 resource=f"{change.type}/{change.fhir_id}")
-        if change.resource is None:  # delete
+        if change.is_delete:
             if row is None or row.deleted:
                 outcomes.append(Outcome(change.type, change.fhir_id, "absent", row.version if row else 0, now,
                                         row.pk if row else 0))
@@ -145,23 +216,14 @@ def apply_changes(changes: list[Change], *, source=None, institution_id=None, up
             versions.append((row, row.version, now, "DELETE", True, "", upload_id))
             outcomes.append(Outcome(change.type, change.fhir_id, "deleted", row.version, now, row.pk or 0))
             continue
-        resource = change.resource
-        digest = content_hash(resource)
-        if row is not None and not row.deleted and row.content_hash == digest:
+        prepared = change.prepared or prepare(change.type, change.fhir_id, change.resource)
+        if row is not None and not row.deleted and row.content_hash == prepared.digest:
             outcomes.append(Outcome(change.type, change.fhir_id, "unchanged", row.version, now, row.pk))
             continue
         version = 1 if row is None else row.version + 1
-        meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-        stored = {"resourceType": change.type, "id": change.fhir_id,
-                  "meta": {"versionId": str(version), "lastUpdated": stamp, **meta},
-                  **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}}
-        rows = searchparams.extract(stored)
-        if change.type in PERSON_TYPES:
-            _protect_identifiers(stored, rows.tokens)
-        content = dumps(stored)
-        patient = searchparams.patient_of(stored)
+        content = _content(change.type, change.fhir_id, version, stamp, prepared)
         if row is None:
-            row = Resource(type=change.type, fhir_id=change.fhir_id, version=1, deleted=False)
+            row = _Row(None, change.type, change.fhir_id, 1, False)
             current[key] = row
             new_rows.append(row)
             status = "created"
@@ -170,8 +232,8 @@ def apply_changes(changes: list[Change], *, source=None, institution_id=None, up
             if row.pk is not None:
                 changed_rows[row.pk] = row
             status = "updated"
-        row.content, row.content_hash, row.patient, row.updated = content, digest, patient, now
-        row._index = rows
+        row.content, row.content_hash, row.patient, row.updated = content, prepared.digest, prepared.patient, now
+        row.index = prepared.index
         versions.append((row, version, now, change.method, False, content, upload_id))
         outcomes.append(Outcome(change.type, change.fhir_id, status, version, now, row.pk or 0, content))
         index_rows.append(row)
@@ -229,7 +291,7 @@ def _delete_index_rows(resource_ids: list[int]) -> None:
                 model.objects.filter(resource_id__in=resource_ids).delete()
 
 
-def _write_index(rows: list[Resource]) -> None:
+def _write_index(rows: list[_Row]) -> None:
     seen = set()
     tokens, strings, dates, references = [], [], [], []
     for row in reversed(rows):  # a resource written twice in one call: index its last version only
@@ -238,7 +300,7 @@ def _write_index(rows: list[Resource]) -> None:
         seen.add(row.pk)
         if row.deleted:
             continue
-        index, pk, type_ = row._index, row.pk, row.type
+        index, pk, type_ = row.index, row.pk, row.type
         tokens.extend((pk, type_, p, s, c) for p, s, c in index.tokens)
         strings.extend((pk, type_, p, v) for p, v in index.strings)
         dates.extend((pk, type_, p, lo, hi) for p, lo, hi in index.dates)
