@@ -60,7 +60,11 @@ def test_metadata_is_a_capability_statement(db):
     assert set(resources) == {"CodeSystem", "ValueSet", "ConceptMap"}
     for resource in resources.values():
         assert {i["code"] for i in resource["interaction"]} == {"read", "search-type"}
-    assert [o["name"] for o in resources["CodeSystem"]["operation"]] == ["lookup"]
+    assert resources["CodeSystem"]["operation"] == [
+        {"name": "lookup", "definition": "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
+        {"name": "validate-code", "definition": "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
+        {"name": "subsumes", "definition": "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes"},
+    ]
     assert [o["name"] for o in resources["ValueSet"]["operation"]] == ["expand", "validate-code"]
     assert resources["ConceptMap"]["operation"] == [
         {"name": "translate", "definition": "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"}]
@@ -273,6 +277,7 @@ def test_translate_errors(api, terms):
 # ---- authentication, permission, routing ----------------------------------------------------------------
 
 @pytest.mark.parametrize("url", ["/fhir/CodeSystem", "/fhir/CodeSystem/$lookup", "/fhir/ValueSet/$expand",
+                                 "/fhir/CodeSystem/$validate-code", "/fhir/CodeSystem/$subsumes",
                                  "/fhir/ConceptMap/$translate", "/fhir/NoSuchThing"])
 def test_unauthenticated_is_401(db, url):
     response = APIClient().get(url)
@@ -289,6 +294,8 @@ def test_bad_token_is_401(db):
 @pytest.mark.parametrize("url", ["/fhir/CodeSystem", "/fhir/CodeSystem/$lookup?system=x&code=y",
                                  "/fhir/ValueSet", "/fhir/ValueSet/$expand?url=x",
                                  "/fhir/ValueSet/$validate-code?url=x&code=y",
+                                 "/fhir/CodeSystem/$validate-code?url=x&code=y",
+                                 "/fhir/CodeSystem/$subsumes?system=x&codeA=y&codeB=z",
                                  "/fhir/ConceptMap", "/fhir/ConceptMap/$translate?url=x&code=y"])
 def test_roles_without_terminology_are_403(api, terms, url):
     outcome(api("system_admin").get(url), 403, "forbidden", "permission_denied")

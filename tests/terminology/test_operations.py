@@ -104,3 +104,70 @@ def test_translate_unmatched_and_unknown(terms):
     with pytest.raises(BusinessError) as exc:
         operations.translate(source_system=LOCAL_SEX, target_system=LAB, code="M")
     assert exc.value.code == E.CONCEPT_MAP_NOT_FOUND
+
+
+# ---- CodeSystem/$validate-code ----------------------------------------------------------------------------
+
+def test_code_system_validate_code(terms):
+    assert operations.code_system_validate_code(system=LAB, code="glu-f") == {  # LAB is not case sensitive
+        "result": True, "display": "空腹血糖", "message": ""}
+    assert operations.code_system_validate_code(system=SEX, code="1", display="男") == {
+        "result": True, "display": "男性", "message": "名称“男”与标准名称“男性”不一致"}
+    assert operations.code_system_validate_code(system=SEX, code="3") == {
+        "result": False, "display": "", "message": f"代码“3”不在“{SEX}”中"}
+    assert operations.code_system_validate_code(code_system=terms.lab, code="K") == {
+        "result": False, "display": "血钾", "message": "代码“K”已停用"}
+    assert operations.code_system_validate_code(system=LAB, version="1", code="HB")["result"] is True
+    with pytest.raises(BusinessError) as exc:
+        operations.code_system_validate_code(system=LAB, version="2", code="HB")
+    assert exc.value.code == E.CODE_SYSTEM_NOT_FOUND
+    with pytest.raises(BusinessError) as exc:
+        operations.code_system_validate_code(system="http://nowhere/cs", code="HB")
+    assert exc.value.code == E.CODE_SYSTEM_NOT_FOUND and exc.value.message == "代码系统不存在"
+
+
+# ---- CodeSystem/$subsumes -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code_a, code_b, outcome", [
+    ("GLU", "GLU", "equivalent"),
+    ("GLU", "glu", "equivalent"),  # LAB is not case sensitive
+    ("GLU", "GLU-F", "subsumes"),
+    ("GLU", "GLU-F2", "subsumes"),  # two levels down
+    ("GLU-F2", "GLU", "subsumed-by"),
+    ("GLU-F", "GLU", "subsumed-by"),
+    ("GLU-F", "HB", "not-subsumed"),
+    ("HB", "K", "not-subsumed"),  # K is retired: still in the hierarchy, related to nothing here
+])
+def test_subsumes_follows_the_parent_links(world, terms, code_a, code_b, outcome):
+    from weijian.terminology import services
+
+    services.concept_add(actor=world.user("commission_info"), code_system=terms.lab, code="GLU-F2",
+                         display="空腹血糖（静脉）", parent_code="GLU-F")
+    result = operations.subsumes(system=LAB, code_a=code_a, code_b=code_b)
+    assert result["outcome"] == outcome
+    assert (result["system"], result["version"]) == (LAB, "1")
+
+
+def test_subsumes_in_the_seeded_marital_status(db):
+    marital = "http://weijian.local/fhir/CodeSystem/gb-t-2261-2"
+    assert operations.subsumes(system=marital, code_a="20", code_b="22")["outcome"] == "subsumes"
+    assert operations.subsumes(system=marital, code_a="21", code_b="20")["outcome"] == "subsumed-by"
+    assert operations.subsumes(system=marital, code_a="21", code_b="22")["outcome"] == "not-subsumed"
+    assert operations.subsumes(system=marital, code_a="10", code_b="20")["outcome"] == "not-subsumed"
+
+
+def test_subsumes_of_the_code_system_row_and_its_errors(terms):
+    assert operations.subsumes(code_system=terms.lab, code_a="GLU-F", code_b="GLU")["outcome"] == "subsumed-by"
+    with pytest.raises(BusinessError) as exc:
+        operations.subsumes(system=LAB, code_a="GLU", code_b="NOPE")
+    assert exc.value.code == E.CODE_NOT_FOUND and exc.value.message == "代码不存在（NOPE）"
+    assert exc.value.extra["parameter"] == "codeB"
+    with pytest.raises(BusinessError) as exc:
+        operations.subsumes(system=LAB, code_a="X", code_b="GLU")
+    assert exc.value.extra["parameter"] == "codeA"
+    with pytest.raises(BusinessError) as exc:
+        operations.subsumes(system="http://nowhere/cs", code_a="GLU", code_b="GLU")
+    assert exc.value.code == E.CODE_SYSTEM_NOT_FOUND
+    with pytest.raises(BusinessError) as exc:
+        operations.subsumes(system=SEX, code_a="m", code_b="1")  # sex codes are case sensitive
+    assert exc.value.code == E.CODE_NOT_FOUND

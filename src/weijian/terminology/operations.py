@@ -1,5 +1,6 @@
-"""The FHIR terminology operations as plain reads: `lookup` (CodeSystem/$lookup), `expand`
-(ValueSet/$expand), `validate_code` ($validate-code) and `translate` (ConceptMap/$translate).
+"""The FHIR terminology operations as plain reads: `lookup` (CodeSystem/$lookup),
+`code_system_validate_code` (CodeSystem/$validate-code), `subsumes` (CodeSystem/$subsumes), `expand`
+(ValueSet/$expand), `validate_code` (ValueSet/$validate-code) and `translate` (ConceptMap/$translate).
 
 They return plain dicts and lists; the FHIR endpoints wrap them in `Parameters`. Terminology is
 reference data, not personal data, so these reads are not scoped or audited: the endpoint checks the
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from weijian.core.errors import BusinessError
 from weijian.terminology.errors import TerminologyErrorCode as E
 from weijian.terminology.models import (
+    CodeSystem,
     Concept,
     ConceptMap,
     ConceptMapElement,
@@ -97,26 +99,8 @@ def expand(valueset_url: str, filter: str | None = None, offset: int = 0, count:
     }
 
 
-def validate_code(*, code: str, valueset_url: str | None = None, system: str | None = None,
-                  display: str | None = None, version: str = "") -> dict:
-    """{result, message, display}: is `code` in the value set (or the code system)? A display that differs
-    from the standard one is a warning in `message`; the result stays true."""
-    if valueset_url:
-        members = _members(_value_set(valueset_url, version))
-        if system:
-            members = members.filter(code_system__url=system)
-        concept = next((c for c in members.filter(code__iexact=code or "")
-                        if c.code == code or not c.code_system.is_case_sensitive), None)
-        where = valueset_url
-    else:
-        code_system = resolve_code_system(system or "", version)
-        if code_system is None:
-            raise BusinessError(E.CODE_SYSTEM_NOT_FOUND, system=system or "")
-        concept = _concept(code_system, code or "")
-        if concept is not None and not concept.is_active:
-            return {"result": False, "display": concept.display,
-                    "message": _("代码“%(code)s”已停用") % {"code": code}}
-        where = system
+def _verdict(concept: Concept | None, code: str, where: str, display: str | None) -> dict:
+    """{result, message, display} of a validation: found or not; a differing display is only a warning."""
     if concept is None:
         return {"result": False, "display": "",
                 "message": _("代码“%(code)s”不在“%(where)s”中") % {"code": code, "where": where}}
@@ -124,6 +108,88 @@ def validate_code(*, code: str, valueset_url: str | None = None, system: str | N
     if display and display.strip() != concept.display:
         message = _("名称“%(given)s”与标准名称“%(display)s”不一致") % {"given": display, "display": concept.display}
     return {"result": True, "display": concept.display, "message": message}
+
+
+def _resolve(system: str | None, version: str | None, code_system: CodeSystem | None) -> CodeSystem:
+    if code_system is not None:
+        return code_system
+    found = resolve_code_system(system or "", version or "")
+    if found is None:
+        raise BusinessError(E.CODE_SYSTEM_NOT_FOUND, system=system or "", version=version or "")
+    return found
+
+
+def code_system_validate_code(*, code: str, system: str | None = None, version: str = "",
+                              display: str | None = None, code_system: CodeSystem | None = None) -> dict:
+    """{result, message, display}: is `code` a concept of the code system (`system` at `version`, or the
+    `code_system` row itself)? A retired code gives result false; a display that differs from the standard
+    one is a warning in `message` and the result stays true. Unknown system: CODE_SYSTEM_NOT_FOUND."""
+    code_system = _resolve(system, version, code_system)
+    concept = _concept(code_system, code or "")
+    if concept is not None and not concept.is_active:
+        return {"result": False, "display": concept.display,
+                "message": _("代码“%(code)s”已停用") % {"code": code}}
+    return _verdict(concept, code, system or code_system.url, display)
+
+
+def validate_code(*, code: str, valueset_url: str | None = None, system: str | None = None,
+                  display: str | None = None, version: str = "") -> dict:
+    """{result, message, display}: is `code` in the value set (or, without one, the code system)? A display
+    that differs from the standard one is a warning in `message`; the result stays true."""
+    if not valueset_url:
+        return code_system_validate_code(code=code, system=system, version=version, display=display)
+    members = _members(_value_set(valueset_url, version))
+    if system:
+        members = members.filter(code_system__url=system)
+    concept = next((c for c in members.filter(code__iexact=code or "")
+                    if c.code == code or not c.code_system.is_case_sensitive), None)
+    return _verdict(concept, code, valueset_url, display)
+
+
+class Subsumption:
+    """The outcomes of CodeSystem/$subsumes (FHIR R4 concept-subsumption-outcome)."""
+
+    EQUIVALENT = "equivalent"
+    SUBSUMES = "subsumes"
+    SUBSUMED_BY = "subsumed-by"
+    NOT_SUBSUMED = "not-subsumed"
+
+
+def _ancestors(concept: Concept) -> set[int]:
+    """The ids of every concept above `concept` (parent, its parent, …); a loop, were one stored, ends it."""
+    seen: set[int] = set()
+    parent_id = concept.parent_id
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        parent_id = Concept.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return seen
+
+
+def subsumes(*, code_a: str, code_b: str, system: str | None = None, version: str = "",
+             code_system: CodeSystem | None = None) -> dict:
+    """{system, version, code_a, code_b, outcome}: how concept A relates to concept B in the code system's
+    is-a hierarchy (the `parent` links): "equivalent" (the same concept), "subsumes" (A is an ancestor of
+    B), "subsumed-by" (B is an ancestor of A) or "not-subsumed". Retired concepts keep their place.
+    Unknown system: CODE_SYSTEM_NOT_FOUND; unknown code: CODE_NOT_FOUND naming the parameter (codeA/codeB)."""
+    code_system = _resolve(system, version, code_system)
+    concepts = []
+    for parameter, code in (("codeA", code_a), ("codeB", code_b)):
+        concept = _concept(code_system, code or "")
+        if concept is None:
+            raise BusinessError(E.CODE_NOT_FOUND, f"{E.CODE_NOT_FOUND.message}（{code}）", parameter=parameter,
+                                system=code_system.url, concept=code)
+        concepts.append(concept)
+    a, b = concepts
+    if a.pk == b.pk:
+        outcome = Subsumption.EQUIVALENT
+    elif a.pk in _ancestors(b):
+        outcome = Subsumption.SUBSUMES
+    elif b.pk in _ancestors(a):
+        outcome = Subsumption.SUBSUMED_BY
+    else:
+        outcome = Subsumption.NOT_SUBSUMED
+    return {"system": code_system.url, "version": code_system.version, "code_a": a.code, "code_b": b.code,
+            "outcome": outcome}
 
 
 def translate(*, code: str, concept_map_url: str | None = None, source_system: str | None = None,

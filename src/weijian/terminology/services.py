@@ -297,10 +297,11 @@ def concepts_import_file(*, actor, code_system: CodeSystem, data: bytes, filenam
 
 def _resolve_includes(includes: list[dict]) -> list[tuple[CodeSystem, list[str]]]:
     if not includes:
-        raise BusinessError(E.INCLUDE_REQUIRED)
+        raise BusinessError(E.INCLUDE_REQUIRED, field="includes")
     errors, resolved = [], []
     for i, include in enumerate(includes):
-        system = resolve_code_system(include.get("system", ""), include.get("version", ""))
+        system = include.get("code_system") or resolve_code_system(include.get("system", ""),
+                                                                    include.get("version", ""))
         where = f"compose.include[{i}]"
         if system is None:
             errors.append(_problem(where, E.CODE_SYSTEM_NOT_FOUND, include.get("system", "")))
@@ -353,10 +354,42 @@ def _value_set_upsert(actor, *, url, name, version="", title="", status=Resource
     return value_set, "updated" if new else "unchanged"
 
 
+def value_set_compose(*, code_systems: list[CodeSystem], codes: list[str] = ()) -> list[dict]:
+    """The includes of a value set made of `code_systems` (as chosen on the page): without `codes` each whole
+    system; with `codes` only those, each under every chosen system that has it. A listed code found in no
+    chosen system, or a chosen system with none of the listed codes (it would otherwise mean the whole
+    system), is refused, naming them. Codes take the system's spelling (case-insensitive systems)."""
+    systems = list(dict.fromkeys(code_systems))
+    if not systems:
+        raise BusinessError(E.INCLUDE_REQUIRED, field="includes")
+    wanted = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    if not wanted:
+        return [{"code_system": system, "codes": []} for system in systems]
+    includes, found = [], set()
+    for system in systems:
+        keys = {_key(system, code) for code in wanted}
+        known = system.concepts.values_list("code", flat=True)
+        if system.is_case_sensitive:
+            known = known.filter(code__in=wanted)
+        present = {_key(system, code): code for code in known if _key(system, code) in keys}
+        if not present:
+            raise BusinessError(E.SYSTEM_WITHOUT_CODES,
+                                f"{E.SYSTEM_WITHOUT_CODES.message}（{system.title or system.name}）", field="codes")
+        found.update(code for code in wanted if _key(system, code) in present)
+        includes.append({"code_system": system,
+                         "codes": [present[_key(system, code)] for code in wanted if _key(system, code) in present]})
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise BusinessError(E.CODES_NOT_IN_SYSTEMS, f"{E.CODES_NOT_IN_SYSTEMS.message}（{'、'.join(missing)}）",
+                            field="codes")
+    return includes
+
+
 @transaction.atomic
 def value_set_create(*, actor, url: str, name: str, includes: list[dict], version: str = "", title: str = "",
                      status: str = ResourceStatus.ACTIVE, description: str = "") -> ValueSet:
-    """`includes`: [{"system": url, "version": "" (newest), "codes": [] (the whole system) or listed codes}]."""
+    """`includes`: [{"system": url, "version": "" (newest), "codes": [] (the whole system) or listed codes}],
+    or {"code_system": a CodeSystem row, "codes": [...]} (see `value_set_compose`)."""
     require(actor, VS, "create")
     return _value_set_upsert(actor, url=url, name=name, version=version, title=title, status=status,
                              description=description, includes=includes, create_only=True)[0]

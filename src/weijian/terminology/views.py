@@ -1,10 +1,11 @@
 """Dictionary pages (术语字典): code systems with their concepts and change history, value sets with an
-expansion preview, concept maps with a translate box.
+expansion preview, concept maps with a translate box, and the forms that create each of the three.
 
-Every reader of terminology (business roles and health workers) browses; the information centre edits
-code systems and imports concepts; an institution imports into its own concept maps only. Each POST calls
-one service of terminology.services; a refusal comes back on the page with status 422 (form errors,
-import row errors), a POST by someone who may not write is 403.
+Every reader of terminology (business roles and health workers) browses; the information centre creates
+code systems and value sets, edits code systems and imports concepts; the information centre and the
+institutions create concept maps (an institution only its own) and an institution imports into its own
+concept maps only. Each POST calls one service of terminology.services; a refusal comes back on the page
+with status 422 (form errors, import row errors), a request by someone who may not write is 403.
 """
 
 from django import forms
@@ -28,6 +29,7 @@ from weijian.core.forms import StyledForm
 from weijian.core.pages import Col, display
 from weijian.terminology import operations, selectors, services
 from weijian.terminology.errors import TerminologyErrorCode as E
+from weijian.terminology.forms import CodeSystemCreateForm, ConceptMapCreateForm, ValueSetCreateForm
 from weijian.terminology.models import Equivalence
 
 CS, VS, CM = services.CS, services.VS, services.CM
@@ -84,6 +86,30 @@ def _page(qs, number, size):
     return Paginator(qs, size).get_page(number)
 
 
+# A business error is shown under the field the user can fix: a taken (url, version) under the URL.
+_ERROR_FIELD = {E.VERSION_TAKEN: "url", E.INCLUDE_REQUIRED: "code_systems"}
+
+
+def _add_error(form, exc: BusinessError) -> None:
+    field = _ERROR_FIELD.get(exc.code, exc.field)
+    field = field if field in form.fields else None
+    for line in exc.extra.get("errors") or [exc.message]:
+        form.add_error(field, line)
+
+
+def _create_page(request, form, *, title, list_url_name: str, list_label):
+    """A create form on its own page (terminology/form.html); with errors it comes back with status 422."""
+    list_url = reverse(list_url_name)
+    return render(request, "terminology/form.html", {
+        "form": form, "title": title, "crumbs": [(list_url, list_label)], "cancel_url": list_url,
+        "submit_label": _("保存"),
+    }, status=422 if form.errors else 200)
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
 # ---- code systems ------------------------------------------------------------------------------------
 
 class CodeSystemListView(TerminologyListPage):
@@ -107,6 +133,28 @@ class CodeSystemListView(TerminologyListPage):
 
     def row_url(self, obj):
         return reverse("terminology:code-system-detail", args=[obj.pk])
+
+    @property
+    def actions(self):
+        if can(self.request.user, CS, "create"):
+            return ((_("新建代码系统"), "terminology:code-system-create"),)
+        return ()
+
+
+@login_required
+def code_system_create_view(request):
+    require(request.user, CS, "create")
+    form = CodeSystemCreateForm(_posted(request))
+    if form.is_valid():
+        try:
+            system = services.code_system_create(actor=request.user, **form.cleaned_data)
+        except BusinessError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("已新建代码系统：%(name)s") % {"name": system})
+            return redirect("terminology:code-system-detail", pk=system.pk)
+    return _create_page(request, form, title=_("新建代码系统"), list_url_name="terminology:code-system-list",
+                        list_label=_("代码系统"))
 
 
 class ConceptSearchForm(StyledForm):
@@ -266,6 +314,31 @@ class ValueSetListView(TerminologyListPage):
     def row_url(self, obj):
         return reverse("terminology:value-set-detail", args=[obj.pk])
 
+    @property
+    def actions(self):
+        if can(self.request.user, VS, "create"):
+            return ((_("新建值集"), "terminology:value-set-create"),)
+        return ()
+
+
+@login_required
+def value_set_create_view(request):
+    require(request.user, VS, "create")
+    form = ValueSetCreateForm(_posted(request), actor=request.user)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        code_systems, codes = data.pop("code_systems"), data.pop("codes")
+        try:
+            includes = services.value_set_compose(code_systems=list(code_systems), codes=codes)
+            value_set = services.value_set_create(actor=request.user, includes=includes, **data)
+        except BusinessError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("已新建值集：%(name)s") % {"name": value_set})
+            return redirect("terminology:value-set-detail", pk=value_set.pk)
+    return _create_page(request, form, title=_("新建值集"), list_url_name="terminology:value-set-list",
+                        list_label=_("值集"))
+
 
 class ExpandForm(StyledForm):
     filter = forms.CharField(label=gettext_lazy("筛选（代码前缀或名称）"), required=False,
@@ -309,6 +382,30 @@ class ConceptMapListView(TerminologyListPage):
 
     def row_url(self, obj):
         return reverse("terminology:concept-map-detail", args=[obj.pk])
+
+    @property
+    def actions(self):
+        if can(self.request.user, CM, "create"):
+            return ((_("新建映射表"), "terminology:concept-map-create"),)
+        return ()
+
+
+@login_required
+def concept_map_create_view(request):
+    require(request.user, CM, "create")
+    form = ConceptMapCreateForm(_posted(request), actor=request.user)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        data["target_system"] = data["target_system"].url
+        try:
+            concept_map = services.concept_map_create(actor=request.user, **data)
+        except BusinessError as exc:
+            _add_error(form, exc)
+        else:
+            messages.success(request, _("已新建映射表：%(name)s") % {"name": concept_map})
+            return redirect("terminology:concept-map-detail", pk=concept_map.pk)
+    return _create_page(request, form, title=_("新建映射表"), list_url_name="terminology:concept-map-list",
+                        list_label=_("映射表"))
 
 
 class TranslateForm(StyledForm):
@@ -363,6 +460,7 @@ def concept_map_import_view(request, pk: int):
 
 urlpatterns = [
     path("", CodeSystemListView.as_view(), name="code-system-list"),
+    path("code-systems/new/", code_system_create_view, name="code-system-create"),
     path("code-systems/<int:pk>/", code_system_detail_view, name="code-system-detail"),
     path("code-systems/<int:pk>/concepts/add/", concept_add_view, name="concept-add"),
     path("code-systems/<int:pk>/concepts/import/", concept_import_view, name="concept-import"),
@@ -370,8 +468,10 @@ urlpatterns = [
     path("code-systems/<int:pk>/concepts/<int:concept_pk>/deactivate/", concept_deactivate_view,
          name="concept-deactivate"),
     path("value-sets/", ValueSetListView.as_view(), name="value-set-list"),
+    path("value-sets/new/", value_set_create_view, name="value-set-create"),
     path("value-sets/<int:pk>/", value_set_detail_view, name="value-set-detail"),
     path("concept-maps/", ConceptMapListView.as_view(), name="concept-map-list"),
+    path("concept-maps/new/", concept_map_create_view, name="concept-map-create"),
     path("concept-maps/<int:pk>/", concept_map_detail_view, name="concept-map-detail"),
     path("concept-maps/<int:pk>/import/", concept_map_import_view, name="concept-map-import"),
 ]

@@ -105,9 +105,14 @@ _SCALARS = ("valueString", "valueCode", "valueUri", "valueCanonical", "valueUrl"
             "valueBoolean", "valueDecimal")
 
 
+# Codings of $subsumes: their code goes to codeA/codeB, their system to systemA/systemB (compared by the view).
+_CODING_SUFFIX = {"codingA": "A", "codingB": "B"}
+
+
 def parameters_in(query, body) -> dict[str, str]:
     """The operation's inputs: the query string, overridden by a POSTed `Parameters` resource; a
-    `coding`/`valueCoding` parameter fills system, code and display."""
+    `coding`/`valueCoding` parameter fills system, code, display and version (`codingA`/`codingB` fill
+    codeA/codeB and systemA/systemB instead)."""
     params = {key: query.get(key) for key in query}
     if body in (None, {}, b"", ""):
         return params
@@ -119,9 +124,10 @@ def parameters_in(query, body) -> dict[str, str]:
             raise BusinessError(E.FHIR_INVALID, parameter="Parameters.parameter")
         coding = parameter.get("valueCoding")
         if isinstance(coding, dict):
+            suffix = _CODING_SUFFIX.get(parameter["name"], "")
             for key in ("system", "code", "display", "version"):
                 if coding.get(key) is not None:
-                    params[key] = str(coding[key])
+                    params[key + suffix if key in ("system", "code") else key] = str(coding[key])
             continue
         for key in _SCALARS:
             if key in parameter:

@@ -88,7 +88,9 @@ class MetadataView(FhirView):
                 "mode": "server",
                 "security": {"description": "Authorization: Bearer <token>（weijian issue-token）或已登录会话"},
                 "resource": [
-                    _resource_capability("CodeSystem", [("lookup", "CodeSystem-lookup")]),
+                    _resource_capability("CodeSystem", [("lookup", "CodeSystem-lookup"),
+                                                        ("validate-code", "CodeSystem-validate-code"),
+                                                        ("subsumes", "CodeSystem-subsumes")]),
                     _resource_capability("ValueSet", [("expand", "ValueSet-expand"),
                                                       ("validate-code", "ValueSet-validate-code")]),
                     _resource_capability("ConceptMap", [("translate", "ConceptMap-translate")]),
@@ -242,6 +244,56 @@ class CodeSystemLookupView(_OperationView):
             ("definition", "valueString", found["definition"] or None),
             *properties,
         )
+
+
+def _code_system_target(request, params: dict, pk, system_parameter: str):
+    """(url, version, row): the instance's code system, or the canonical URL in `system_parameter` (falling
+    back to `system`, which a `coding` fills) and `version` from the parameters."""
+    if pk is not None:
+        code_system = selectors.code_system_get(actor=request.user, pk=pk)
+        return code_system.url, code_system.version, code_system
+    if not (params.get(system_parameter) or "").strip() and (params.get("system") or "").strip():
+        return params["system"].strip(), params.get("version") or "", None
+    return _required(params, system_parameter), params.get("version") or "", None
+
+
+class CodeSystemValidateCodeView(_OperationView):
+    """CodeSystem/$validate-code: `url` (or a `coding`'s system), `code`, `version`, `display`."""
+
+    entity = CODE_SYSTEM
+
+    def run(self, request, params, pk=None):
+        url, version, code_system = _code_system_target(request, params, pk, "url")
+        code = _required(params, "code", E.CODE_REQUIRED)
+        result = operations.code_system_validate_code(code=code, system=url, version=version,
+                                                      display=params.get("display") or None,
+                                                      code_system=code_system)
+        return resources.parameters_out(
+            ("result", "valueBoolean", result["result"]),
+            ("message", "valueString", result["message"] or None),
+            ("display", "valueString", result["display"] or None),
+        )
+
+
+class CodeSystemSubsumesView(_OperationView):
+    """CodeSystem/$subsumes: `codeA`, `codeB`, `system`, `version` (or `codingA`/`codingB`, of one system)."""
+
+    entity = CODE_SYSTEM
+
+    def run(self, request, params, pk=None):
+        coded = {s.strip() for s in (params.get("systemA"), params.get("systemB")) if s and s.strip()}
+        if len(coded) > 1:
+            raise BusinessError(E.SYSTEMS_DIFFER, parameter="codingB")
+        if coded and not (params.get("system") or "").strip():
+            params = {**params, "system": next(iter(coded))}
+        url, version, code_system = _code_system_target(request, params, pk, "system")
+        if coded and coded != {url}:
+            raise BusinessError(E.SYSTEMS_DIFFER, parameter="codingA")
+        code_a = _required(params, "codeA", E.CODE_REQUIRED)
+        code_b = _required(params, "codeB", E.CODE_REQUIRED)
+        result = operations.subsumes(code_a=code_a, code_b=code_b, system=url, version=version,
+                                     code_system=code_system)
+        return resources.parameters_out(("outcome", "valueCode", result["outcome"]))
 
 
 class ValueSetExpandView(_OperationView):
