@@ -31,7 +31,6 @@ import gc
 import hashlib
 import logging
 import multiprocessing
-import os
 import pickle
 import re
 import time
@@ -73,8 +72,6 @@ from weijian.records.validation import validate
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ENTRIES = 5_000  # lines per chunk (one transaction); settings.RECORDS_BULK_CHUNK overrides
-MAX_BYTES = 4 * 1024 ** 3  # all files of one upload together; settings.RECORDS_BULK_MAX_BYTES overrides
 SEGMENT_MAX_BYTES = 16 * 1024 * 1024  # a chunk of unusually large resources is cut earlier
 READ_BLOCK = 1024 * 1024
 POOL_MIN_SEGMENTS = 3  # fewer segments are checked in this process: forking costs more than it saves
@@ -90,10 +87,6 @@ _RANK = {type_: rank for rank, type_ in enumerate(TYPE_ORDER)}
 _OTHER_RANK = len(TYPE_ORDER)  # unsupported or unreadable types: rejected, after everything else
 _TYPE_SNIFF = re.compile(rb'"resourceType"\s*:\s*"([A-Za-z]{1,40})"')
 _BOM = b"\xef\xbb\xbf"
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
 
 
 def _progress_key(upload_id) -> str:
@@ -219,8 +212,8 @@ def bulk_upload(*, actor, files: list[tuple[str, object]], background: bool = Tr
     source = services.writer_source(actor)
     if not files:
         raise BusinessError(E.UPLOAD_FILE_INVALID, _("没有上传文件"))
-    chunk = max(1, int(chunk_size or _setting("RECORDS_BULK_CHUNK", CHUNK_ENTRIES)))
-    limit = int(_setting("RECORDS_BULK_MAX_BYTES", MAX_BYTES))
+    chunk = max(1, int(chunk_size or settings.RECORDS_BULK_CHUNK))
+    limit = settings.RECORDS_BULK_MAX_BYTES
     segments = _Segments(chunk)
     try:
         read, used, next_line = [], 0, 1
@@ -417,8 +410,7 @@ class _Checkers:
 def _worker_count(requested: int | None) -> int:
     if requested is not None:
         return max(0, requested)
-    configured = _setting("RECORDS_BULK_WORKERS", None)
-    return int(configured) if configured is not None else max(1, min(4, os.cpu_count() or 1))
+    return max(0, settings.RECORDS_BULK_WORKERS)
 
 
 # ---- the job ------------------------------------------------------------------------------------

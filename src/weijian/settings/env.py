@@ -57,6 +57,10 @@ LOGIN_LOCK_MINUTES = _int("WEIJIAN_LOGIN_LOCK_MINUTES", 15)
 IMPORT_MAX_BYTES = _int("WEIJIAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 FHIR_MAX_BODY_BYTES = _int("WEIJIAN_FHIR_MAX_BODY_BYTES", 16 * 1024 * 1024)  # larger loads go through bulk NDJSON
 FHIR_CODE_CHECK = _str("WEIJIAN_FHIR_CODE_CHECK", "error")  # unknown codes of a known code system: error or warning
+RECORDS_BULK_MAX_BYTES = _int("WEIJIAN_RECORDS_BULK_MAX_BYTES", 4 * 1024 ** 3)  # all files of one NDJSON upload
+RECORDS_BULK_CHUNK = _int("WEIJIAN_RECORDS_BULK_CHUNK", 5_000)  # NDJSON lines per chunk (one transaction)
+# Checker processes of an NDJSON import; 0 checks in the job's own process; unset: processors, at most 4.
+RECORDS_BULK_WORKERS = _int("WEIJIAN_RECORDS_BULK_WORKERS", min(4, os.cpu_count() or 1))
 # Demo mode relaxes nothing about scopes; it only lets demo users skip the TOTP enrolment.
 DEMO_MODE = _bool("WEIJIAN_DEMO_MODE", False)
 SECURE_COOKIES = _bool("WEIJIAN_SECURE_COOKIES", False)

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import orjson
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from weijian.core.commands import WeijianCommand
@@ -28,7 +29,7 @@ class Command(WeijianCommand):
         parser.add_argument("files", nargs="*", metavar="FILE", help=".ndjson 文件（可多个）")
         parser.add_argument("--resume", type=int, metavar="UPLOAD_ID", help="继续运行该上传批次的导入任务")
         parser.add_argument("--chunk-size", type=int, default=None, metavar="N",
-                            help=f"每个事务写入的行数（默认 {bulk.CHUNK_ENTRIES}；仅对新上传生效）")
+                            help=f"每个事务写入的行数（默认 {settings.RECORDS_BULK_CHUNK}；仅对新上传生效）")
         parser.add_argument("--workers", type=int, default=None, metavar="N",
                             help="校验进程数（默认按处理器核数；0：在本进程内校验）")
         parser.add_argument("--rejects", default="", metavar="PATH", help="把拒收条目写入此文件（NDJSON）")
