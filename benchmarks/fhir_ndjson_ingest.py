@@ -211,6 +211,7 @@ def child(engine: str, path: Path, workers: int | None, chunk: int | None, expec
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -268,7 +269,7 @@ def child(engine: str, path: Path, workers: int | None, chunk: int | None, expec
                 round(upload.total / phases["import"]) if phases["import"] else None,
             "peak_rss_mb": round(peak_kb / 1024), "main_rss_mb": round(self_kb / 1024),
             "checker_rss_mb": round(child_kb / 1024), "workers": used_workers,
-            "chunk": chunk or bulk.CHUNK_ENTRIES, "phases": phases,
+            "chunk": chunk or settings.RECORDS_BULK_CHUNK, "phases": phases,
             # CPU time per resource of this process, the checker processes and the PostgreSQL backend: the
             # figure to compare changes by on a shared machine, where wall-clock rates vary with the load.
             "cpu_us_per_resource": {k: round(v / upload.total * 1e6) for k, v in cpu.items()}}
