@@ -277,6 +277,12 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "update": {R.SECURITY_ADMIN},
         "revoke": {R.SECURITY_ADMIN},
     },
+    # The master patient index: the information centre keeps it (merges, unmerges, review decisions).
+    "mpi-person": {
+        "view": {R.COMMISSION_INFO},
+        "merge": {R.COMMISSION_INFO},
+        "unmerge": {R.COMMISSION_INFO},
+    },
 }
 
 # Which entity name a model answers to, and how each scope narrows it.

@@ -39,3 +39,6 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS = "break-glass", _("紧急访问")
     GRANT = "grant", _("授权")
     REVOKE = "revoke", _("撤销授权")
+    MPI_MERGE = "mpi-merge", _("合并主索引")
+    MPI_UNMERGE = "mpi-unmerge", _("拆分主索引")
+    MPI_REVIEW = "mpi-review", _("审核疑似匹配")

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "weijian.cme",
     "weijian.research",
     "weijian.terminology",
+    "weijian.mpi",
     "weijian.records",
     "weijian.api",
     "weijian.web",
