@@ -1,0 +1,662 @@
+"""Comparisons defined once, used twice: as Splink SQL for batch linkage and as Python for real-time scoring.
+
+A comparison is an ordered list of levels: an optional null level first ("not comparable", weight 0), then
+levels from the strongest agreement down to a final "else". Each level's condition is a small expression tree
+(`Same`, `Filled`, `EditDistanceAtMost`, `And`, `Or`, `Not`, `Cross`) that renders to a DuckDB SQL condition
+over `<column>_l` / `<column>_r` and evaluates the same way in Python.
+
+Why the two evaluations agree exactly:
+- Both run on the same *prepared* columns (`prepare_record`): every column is a non-null `str` ("" when
+  missing), so SQL's three-valued logic never comes into play and `=`, `<>`, AND/OR/NOT behave as in Python.
+  Derived values (birth year-month, day/month swap, pinyin of the given name, the ID only when usable) are
+  computed here in Python once and handed to Splink as ordinary columns, never re-derived in SQL.
+- String equality is code-point equality on both sides (DuckDB compares UTF-8 bytes, no collation).
+- `damerau_levenshtein` is a port of DuckDB's own function (Lowrance–Wagner, counting UTF-8 *bytes*, as
+  DuckDB does); tests compare it with DuckDB on thousands of random pairs. It is only used on ASCII columns
+  (pinyin, ID numbers, dates), never on Chinese text, where a byte distance would be meaningless.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# --------------------------------------------------------------------------------------------------------
+# Prepared columns
+# --------------------------------------------------------------------------------------------------------
+
+UNIQUE_ID_COLUMN = "record_id"
+
+#: Columns compared by the default comparisons (all `str`, "" when missing).
+PREPARED_COLUMNS = (
+    "name",  # simplified Chinese name; "" for newborn placeholders
+    "name_key",  # pinyin key "zhangwei"; "" when name is ""
+    "surname_key",  # surname pinyin without spaces; "" when name is ""
+    "given_key",  # pinyin key of the given name (name_key without the surname prefix)
+    "id_any",  # ID number when usable as evidence: consistent, or a typo (bad checksum/date/format)
+    "id_ok",  # ID number only when id_consistent (valid and agreeing with the record's birth date/sex)
+    "birth_date",  # "YYYY-MM-DD" or ""
+    "birth_ym",  # "YYYY-MM" or ""
+    "birth_swap",  # "YYYY-DD-MM" (day and month swapped) or ""
+    "sex",  # "1", "2" or ""
+    "phone",
+    "address",
+    "area",  # "<district>|<street>" when both are known, else ""
+)
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TYPO_ID_STATUSES = frozenset({"bad_checksum", "bad_date", "bad_format"})
+
+
+def _missing_value(value: Any) -> bool:
+    """None, NaN, NaT or pandas' NA (whose comparisons are neither true nor false)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+def _text(value: Any) -> str:
+    return "" if _missing_value(value) else str(value).strip()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "t", "y", "yes"}
+    return False if _missing_value(value) else bool(value)
+
+
+def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
+    """Turn one standardised record into the prepared columns both evaluators read.
+
+    Input: the standardised-record contract (record_id, name, name_pinyin_key, surname_pinyin,
+    placeholder_name, id_number, id_status, id_consistent, birth_date, sex, phone, address,
+    address_district, address_street, ...). Missing keys count as missing values.
+    """
+    placeholder = _flag(record.get("placeholder_name"))
+    name = "" if placeholder else _text(record.get("name"))
+    name_key = _text(record.get("name_pinyin_key")).replace(" ", "") if name else ""
+    surname_key = _text(record.get("surname_pinyin")).replace(" ", "") if name else ""
+    given_key = name_key[len(surname_key):] if surname_key and name_key.startswith(surname_key) else ""
+
+    id_number = _text(record.get("id_number"))
+    id_status = _text(record.get("id_status"))
+    consistent = _flag(record.get("id_consistent"))
+    # A valid ID that disagrees with the record (a parent's ID on a child's record) says nothing about this
+    # person: it is left out. A malformed ID is kept for the typo level.
+    id_any = id_number if id_number and (consistent or id_status in _TYPO_ID_STATUSES) else ""
+    id_ok = id_number if consistent else ""
+
+    birth_date = _text(record.get("birth_date"))
+    well_formed = bool(_DATE.match(birth_date))
+    birth_ym = birth_date[:7] if well_formed else ""
+    birth_swap = f"{birth_date[:4]}-{birth_date[8:10]}-{birth_date[5:7]}" if well_formed else ""
+
+    sex = _text(record.get("sex"))
+    district = _text(record.get("address_district"))
+    street = _text(record.get("address_street"))
+    return {
+        UNIQUE_ID_COLUMN: _text(record.get(UNIQUE_ID_COLUMN)),
+        "name": name,
+        "name_key": name_key,
+        "surname_key": surname_key,
+        "given_key": given_key,
+        "id_any": id_any,
+        "id_ok": id_ok,
+        "birth_date": birth_date,
+        "birth_ym": birth_ym,
+        "birth_swap": birth_swap,
+        "sex": sex if sex in ("1", "2") else "",
+        "phone": _text(record.get("phone")),
+        "address": _text(record.get("address")),
+        "area": f"{district}|{street}" if district and street else "",
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+# DuckDB's Damerau–Levenshtein, in Python
+# --------------------------------------------------------------------------------------------------------
+
+
+def damerau_levenshtein(source: str | bytes, target: str | bytes) -> int:
+    """DuckDB's `damerau_levenshtein(source, target)`, reproduced step by step.
+
+    Unrestricted Damerau–Levenshtein (Lowrance–Wagner) over UTF-8 *bytes*, as DuckDB computes it
+    (extension/core_functions/scalar/string/damerau_levenshtein.cpp). A Chinese character is 3 bytes, so
+    the distance between two Chinese strings is not a character distance: use it on ASCII columns only.
+    """
+    s = source.encode("utf-8") if isinstance(source, str) else source
+    t = target.encode("utf-8") if isinstance(target, str) else target
+    source_len, target_len = len(s), len(t)
+    if source_len == 0:
+        return target_len
+    if target_len == 0:
+        return source_len
+    inf = source_len + target_len + 1
+    distance = [[inf] * (target_len + 2) for _ in range(source_len + 2)]
+    for i in range(source_len + 1):
+        distance[i + 1][1] = i
+    for j in range(1, target_len + 1):
+        distance[1][j + 1] = j
+    last_source_row: dict[int, int] = {}
+    for i in range(source_len):
+        last_target_col = 0
+        for j in range(target_len):
+            i1 = last_source_row.get(t[j], 0)
+            j1 = last_target_col
+            if s[i] == t[j]:
+                cost = 0
+                last_target_col = j + 1
+            else:
+                cost = 1
+            distance[i + 2][j + 2] = min(
+                distance[i + 1][j + 1] + cost,
+                distance[i + 2][j + 1] + 1,
+                distance[i + 1][j + 2] + 1,
+                distance[i1][j1] + (i - i1) + 1 + (j - j1),
+            )
+        last_source_row[s[i]] = i + 1
+    return distance[source_len + 1][target_len + 1]
+
+
+def _within_one_edit(a: bytes, b: bytes) -> bool:
+    """`damerau_levenshtein(a, b) <= 1` without the matrix: equal, or one substitution, insertion, deletion
+    or swap of two adjacent bytes (for distance ≤ 1, restricted and unrestricted DL coincide)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la < lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < lb and a[i] == b[i]:
+        i += 1
+    if la > lb:  # one deletion from the longer string
+        return a[i + 1:] == b[i:]
+    if a[i + 1:] == b[i + 1:]:  # one substitution
+        return True
+    return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Conditions: one tree, rendered to SQL and evaluated in Python
+# --------------------------------------------------------------------------------------------------------
+
+Record = Mapping[str, str]
+
+
+def _column(name: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ValueError(f"column names are lower-case identifiers, got {name!r}")
+    return name
+
+
+class Condition:
+    """A level condition over the prepared columns of a left and a right record."""
+
+    def sql(self) -> str:
+        raise NotImplementedError
+
+    def test(self, left: Record, right: Record) -> bool:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def columns(self) -> set[str]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Same(Condition):
+    """`column_l = column_r` (combine with `Filled` when "" must not count as agreement)."""
+
+    column: str
+
+    def __post_init__(self):
+        _column(self.column)
+
+    def sql(self) -> str:
+        return f"{self.column}_l = {self.column}_r"
+
+    def test(self, left: Record, right: Record) -> bool:
+        return left[self.column] == right[self.column]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"same": self.column}
+
+    def columns(self) -> set[str]:
+        return {self.column}
+
+
+@dataclass(frozen=True)
+class Cross(Condition):
+    """`left_column_l = right_column_r`, e.g. the swapped birth date on the left equals the birth date on the
+    right. Use it in both directions (`Or`) to keep a level symmetric."""
+
+    left_column: str
+    right_column: str
+
+    def __post_init__(self):
+        _column(self.left_column)
+        _column(self.right_column)
+
+    def sql(self) -> str:
+        return f"{self.left_column}_l = {self.right_column}_r"
+
+    def test(self, left: Record, right: Record) -> bool:
+        return left[self.left_column] == right[self.right_column]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cross": [self.left_column, self.right_column]}
+
+    def columns(self) -> set[str]:
+        return {self.left_column, self.right_column}
+
+
+@dataclass(frozen=True)
+class Filled(Condition):
+    """Both sides have a value: `column_l <> '' AND column_r <> ''`."""
+
+    column: str
+
+    def __post_init__(self):
+        _column(self.column)
+
+    def sql(self) -> str:
+        return f"{self.column}_l <> '' AND {self.column}_r <> ''"
+
+    def test(self, left: Record, right: Record) -> bool:
+        return left[self.column] != "" and right[self.column] != ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"filled": self.column}
+
+    def columns(self) -> set[str]:
+        return {self.column}
+
+
+@dataclass(frozen=True)
+class EditDistanceAtMost(Condition):
+    """`damerau_levenshtein(column_l, column_r) <= distance` — DuckDB's function, byte-counting."""
+
+    column: str
+    distance: int
+
+    def __post_init__(self):
+        _column(self.column)
+        if self.distance < 0:
+            raise ValueError("distance must be >= 0")
+
+    def sql(self) -> str:
+        return f"damerau_levenshtein({self.column}_l, {self.column}_r) <= {int(self.distance)}"
+
+    def test(self, left: Record, right: Record) -> bool:
+        a, b = left[self.column].encode("utf-8"), right[self.column].encode("utf-8")
+        if self.distance == 1:
+            return _within_one_edit(a, b)
+        return damerau_levenshtein(a, b) <= self.distance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dl_at_most": [self.column, self.distance]}
+
+    def columns(self) -> set[str]:
+        return {self.column}
+
+
+@dataclass(frozen=True)
+class And(Condition):
+    parts: tuple[Condition, ...]
+
+    def __init__(self, *parts: Condition):
+        if len(parts) < 2:
+            raise ValueError("And needs at least two parts")
+        object.__setattr__(self, "parts", tuple(parts))
+
+    def sql(self) -> str:
+        return " AND ".join(f"({part.sql()})" for part in self.parts)
+
+    def test(self, left: Record, right: Record) -> bool:
+        return all(part.test(left, right) for part in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"and": [part.to_dict() for part in self.parts]}
+
+    def columns(self) -> set[str]:
+        return set().union(*(part.columns() for part in self.parts))
+
+
+@dataclass(frozen=True)
+class Or(Condition):
+    parts: tuple[Condition, ...]
+
+    def __init__(self, *parts: Condition):
+        if len(parts) < 2:
+            raise ValueError("Or needs at least two parts")
+        object.__setattr__(self, "parts", tuple(parts))
+
+    def sql(self) -> str:
+        return " OR ".join(f"({part.sql()})" for part in self.parts)
+
+    def test(self, left: Record, right: Record) -> bool:
+        return any(part.test(left, right) for part in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"or": [part.to_dict() for part in self.parts]}
+
+    def columns(self) -> set[str]:
+        return set().union(*(part.columns() for part in self.parts))
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    part: Condition
+
+    def sql(self) -> str:
+        return f"NOT ({self.part.sql()})"
+
+    def test(self, left: Record, right: Record) -> bool:
+        return not self.part.test(left, right)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not": self.part.to_dict()}
+
+    def columns(self) -> set[str]:
+        return self.part.columns()
+
+
+def condition_from_dict(data: Mapping[str, Any]) -> Condition:
+    """Inverse of `Condition.to_dict()` (used by the model artefact)."""
+    if len(data) != 1:
+        raise ValueError(f"a condition has exactly one key, got {sorted(data)}")
+    ((op, arg),) = data.items()
+    match op:
+        case "same":
+            return Same(arg)
+        case "cross":
+            return Cross(*arg)
+        case "filled":
+            return Filled(arg)
+        case "dl_at_most":
+            return EditDistanceAtMost(arg[0], int(arg[1]))
+        case "and":
+            return And(*(condition_from_dict(part) for part in arg))
+        case "or":
+            return Or(*(condition_from_dict(part) for part in arg))
+        case "not":
+            return Not(condition_from_dict(arg))
+    raise ValueError(f"unknown condition {op!r}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Levels and comparisons
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level. `condition=None` is the final "else"; `is_null=True` marks the "not comparable" level."""
+
+    label: str  # short English label, Splink's label_for_charts
+    title: str  # Chinese label for the review page
+    condition: Condition | None
+    is_null: bool = False
+
+    def sql(self) -> str:
+        return "ELSE" if self.condition is None else self.condition.sql()
+
+    def test(self, left: Record, right: Record) -> bool:
+        return True if self.condition is None else self.condition.test(left, right)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label, "title": self.title}
+        if self.is_null:
+            data["is_null"] = True
+        data["condition"] = None if self.condition is None else self.condition.to_dict()
+        data["sql"] = self.sql()  # informative: regenerated from the condition on load
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Level:
+        condition = data.get("condition")
+        return cls(
+            label=data["label"],
+            title=data.get("title", data["label"]),
+            condition=None if condition is None else condition_from_dict(condition),
+            is_null=bool(data.get("is_null", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """A named comparison: levels in evaluation order (null level first, then strongest → else)."""
+
+    name: str  # Splink output_column_name (gamma_<name>, mw_<name>)
+    title: str
+    levels: tuple[Level, ...]
+
+    def __post_init__(self):
+        _column(self.name)
+        levels = self.levels
+        if len(levels) < 2:
+            raise ValueError(f"{self.name}: a comparison needs at least two levels")
+        if levels[-1].condition is not None or levels[-1].is_null:
+            raise ValueError(f"{self.name}: the last level must be the non-null else level")
+        if any(level.condition is None for level in levels[:-1]):
+            raise ValueError(f"{self.name}: only the last level may be an else level")
+        if any(level.is_null for level in levels[1:]):
+            raise ValueError(f"{self.name}: the null level, if any, must come first")
+        if len(self.non_null_indexes) < 2:
+            raise ValueError(f"{self.name}: at least two non-null levels are needed")
+        if len({level.label for level in levels}) != len(levels):
+            raise ValueError(f"{self.name}: level labels must be unique")
+
+    @property
+    def non_null_indexes(self) -> tuple[int, ...]:
+        return tuple(i for i, level in enumerate(self.levels) if not level.is_null)
+
+    @property
+    def columns(self) -> set[str]:
+        return set().union(*(level.condition.columns() for level in self.levels if level.condition))
+
+    def level(self, left: Record, right: Record) -> int:
+        """Index (into `levels`) of the first level whose condition holds: SQL CASE WHEN semantics."""
+        for index, level in enumerate(self.levels):
+            if level.test(left, right):
+                return index
+        raise AssertionError("unreachable: the last level is ELSE")
+
+    def gamma(self, index: int) -> int:
+        """Splink's comparison vector value of a level: -1 for null, else counting down to 0 for ELSE."""
+        if self.levels[index].is_null:
+            return -1
+        return len(self.levels) - 1 - index
+
+    def index_of_gamma(self, gamma: int) -> int:
+        if gamma == -1:
+            if not self.levels[0].is_null:
+                raise ValueError(f"{self.name} has no null level")
+            return 0
+        return len(self.levels) - 1 - gamma
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "levels": [level.to_dict() for level in self.levels]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComparisonSpec:
+        return cls(
+            name=data["name"],
+            title=data.get("title", data["name"]),
+            levels=tuple(Level.from_dict(level) for level in data["levels"]),
+        )
+
+    def splink_comparison(
+        self,
+        m: Sequence[float | None] | None = None,
+        u: Sequence[float | None] | None = None,
+    ) -> dict[str, Any]:
+        """This comparison as a Splink comparison dict (what `cl.CustomComparison(**d)` takes), with the
+        m and u probabilities of each level when given (None for the null level)."""
+        levels = []
+        for index, level in enumerate(self.levels):
+            entry: dict[str, Any] = {"sql_condition": level.sql(), "label_for_charts": level.label}
+            if level.is_null:
+                entry["is_null_level"] = True
+            else:
+                if m is not None:
+                    entry["m_probability"] = m[index]
+                if u is not None:
+                    entry["u_probability"] = u[index]
+            levels.append(entry)
+        return {"output_column_name": self.name, "comparison_levels": levels}
+
+
+def levels_for_pair(
+    comparisons: Sequence[ComparisonSpec], left: Record, right: Record
+) -> tuple[int, ...]:
+    """Level index of every comparison for one pair of *prepared* records."""
+    return tuple(spec.level(left, right) for spec in comparisons)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The default comparisons for the master patient index
+# --------------------------------------------------------------------------------------------------------
+
+
+def _missing(column: str) -> Condition:
+    return Not(Filled(column))
+
+
+def _agree(column: str) -> Condition:
+    return And(Filled(column), Same(column))
+
+
+NAME = ComparisonSpec(
+    name="name",
+    title="姓名",
+    levels=(
+        Level("name missing or placeholder", "缺失或新生儿占位名", _missing("name"), is_null=True),
+        Level("exact name", "姓名相同", Same("name")),
+        Level("same pinyin", "同音（拼音相同）", _agree("name_key")),
+        Level(
+            "same surname, given name pinyin within 1 edit",
+            "同姓，名拼音相差一个字母",
+            And(_agree("surname_key"), Filled("given_key"), EditDistanceAtMost("given_key", 1)),
+        ),
+        Level("different name", "姓名不同", None),
+    ),
+)
+
+ID_NUMBER = ComparisonSpec(
+    name="id_number",
+    title="身份证号",
+    levels=(
+        Level("ID missing or not this person's", "缺失或与本人信息不符", _missing("id_any"), is_null=True),
+        Level("same valid ID", "身份证号相同且有效", _agree("id_ok")),
+        Level("ID within 1 edit (typo)", "身份证号相差一位（录入错误）", EditDistanceAtMost("id_any", 1)),
+        Level("different ID", "身份证号不同", None),
+    ),
+)
+
+BIRTH_DATE = ComparisonSpec(
+    name="birth_date",
+    title="出生日期",
+    levels=(
+        Level("birth date missing", "缺失", _missing("birth_date"), is_null=True),
+        Level("exact birth date", "出生日期相同", Same("birth_date")),
+        Level("same year and month", "年月相同", _agree("birth_ym")),
+        Level(
+            "day and month swapped",
+            "日月颠倒",
+            And(Filled("birth_swap"), Or(Cross("birth_swap", "birth_date"), Cross("birth_date", "birth_swap"))),
+        ),
+        Level("birth date within 1 edit", "相差一位数字", EditDistanceAtMost("birth_date", 1)),
+        Level("different birth date", "出生日期不同", None),
+    ),
+)
+
+SEX = ComparisonSpec(
+    name="sex",
+    title="性别",
+    levels=(
+        Level("sex missing", "缺失", _missing("sex"), is_null=True),
+        Level("same sex", "性别相同", Same("sex")),
+        Level("different sex", "性别不同", None),
+    ),
+)
+
+# Phone and address in ONE comparison: a household shares both, and two separate comparisons would count
+# that shared evidence twice and link siblings or parent and child.
+CONTACT = ComparisonSpec(
+    name="contact",
+    title="联系方式与住址",
+    levels=(
+        Level(
+            "no contact data to compare",
+            "无可比较的联系方式",
+            And(_missing("phone"), _missing("address"), _missing("area")),
+            is_null=True,
+        ),
+        Level("same phone and address", "电话与住址均相同", And(_agree("phone"), _agree("address"))),
+        Level("same phone", "电话相同", _agree("phone")),
+        Level("same address or street", "住址或街道相同", Or(_agree("address"), _agree("area"))),
+        Level("different contact", "联系方式不同", None),
+    ),
+)
+
+DEFAULT_COMPARISONS: tuple[ComparisonSpec, ...] = (NAME, ID_NUMBER, BIRTH_DATE, SEX, CONTACT)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Blocking keys: the same keys for batch prediction (Splink blocking rules) and real-time candidates
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """A blocking key: records sharing a non-empty key value are compared.
+
+    `column` holds the value in the prepared frame (None when missing), so the Splink rule is simply
+    `l.<column> = r.<column>`; the real-time key is `"<prefix>:<value>"`.
+    """
+
+    prefix: str
+    title: str
+    value: Callable[[Mapping[str, Any], Record], str | None]
+
+    @property
+    def column(self) -> str:
+        return f"bk_{self.prefix}"
+
+    @property
+    def rule_sql(self) -> str:
+        return f"l.{self.column} = r.{self.column}"
+
+
+def _joined(*parts: str) -> str | None:
+    return "|".join(parts) if all(parts) else None
+
+
+BLOCKING_KEYS: tuple[BlockingKey, ...] = (
+    # the raw ID, whatever its status: a parent's ID on a child still finds the parent as a candidate
+    BlockingKey("id", "身份证号", lambda raw, p: _text(raw.get("id_number")) or None),
+    BlockingKey("ph", "电话", lambda raw, p: p["phone"] or None),
+    BlockingKey("nb", "姓名拼音+出生日期", lambda raw, p: _joined(p["name_key"], p["birth_date"])),
+    BlockingKey(
+        "bd", "出生日期+区县", lambda raw, p: _joined(p["birth_date"], _text(raw.get("address_district")))
+    ),
+    BlockingKey(
+        "nd", "姓名拼音+区县", lambda raw, p: _joined(p["name_key"], _text(raw.get("address_district")))
+    ),
+)
+
+
+def blocking_values(record: Mapping[str, Any], prepared: Record | None = None) -> dict[str, str | None]:
+    """`{"bk_id": "1101...", "bk_ph": None, ...}` for one standardised record."""
+    prepared = prepared if prepared is not None else prepare_record(record)
+    return {key.column: key.value(record, prepared) for key in BLOCKING_KEYS}

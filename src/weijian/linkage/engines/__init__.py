@@ -1,0 +1,382 @@
+"""Batch linkage: train a `Model` with Splink, predict scored pairs for a frame, cluster them.
+
+Splink runs behind one adapter, `Engine`: DuckDB by default (`engines.duckdb`), Spark later
+(`engines.spark`, imported only when asked for). Everything that is not "run Splink on this backend" —
+preparing records, capping over-full blocking keys, turning a `Model` into Splink settings and Splink's
+trained values back into a `Model` — lives here, once, for every engine.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import importlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from weijian.linkage.comparisons import (
+    BLOCKING_KEYS,
+    DEFAULT_COMPARISONS,
+    PREPARED_COLUMNS,
+    UNIQUE_ID_COLUMN,
+    ComparisonSpec,
+    blocking_values,
+    prepare_record,
+)
+from weijian.linkage.model import Model, TrainingInfo, now_iso
+
+DEFAULT_ENGINE = "duckdb"
+#: Key values shared by more records than this are left out of their blocking rule (and reported).
+DEFAULT_BLOCKING_CAP = 200
+
+#: Rules that admit (almost) only true matches, for the prior λ: the same valid, consistent ID; or the
+#: same name, birth date and phone.
+DEFAULT_DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.id_ok = r.id_ok AND l.id_ok <> ''",
+    "l.name = r.name AND l.name <> '' AND l.birth_date = r.birth_date AND l.birth_date <> '' "
+    "AND l.phone = r.phone AND l.phone <> ''",
+)
+#: EM blocking rules. Each uses the very columns of one comparison, so Splink leaves that comparison out
+#: of that session (it cannot be estimated from pairs selected by it); every comparison is estimated by
+#: at least two sessions.
+DEFAULT_EM_BLOCKING_RULES: tuple[str, ...] = (
+    "l.name_key = r.name_key AND l.name_key <> ''",
+    "l.birth_date = r.birth_date AND l.birth_date <> ''",
+    "l.id_ok = r.id_ok AND l.id_ok <> ''",
+)
+DEFAULT_THRESHOLD_UPPER = 10.0  # match weight, p ≈ 0.999
+DEFAULT_THRESHOLD_LOWER = 0.0  # match weight, p = 0.5
+DEFAULT_SEED = 7
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    deterministic_rules: tuple[str, ...]
+    recall: float
+    prior: float | None  # when given, λ is not estimated
+    u_max_pairs: float
+    seed: int | None
+    em_blocking_rules: tuple[str, ...]
+    em_max_pairs: float | None
+
+
+@dataclass(frozen=True)
+class Estimated:
+    splink_model: dict[str, Any]  # Splink's saved model (`linker.misc.save_model_to_json()`)
+    notes: tuple[str, ...] = ()  # what the engine had to skip, for `TrainingInfo.notes`
+
+
+class Engine(abc.ABC):
+    """Runs Splink on one backend. Frames are *prepared* (see `prepare_frame`), settings are Splink
+    settings dicts (see `splink_settings`)."""
+
+    name: ClassVar[str]
+
+    @abc.abstractmethod
+    def estimate(self, frame: pd.DataFrame, settings: dict[str, Any], plan: TrainingPlan) -> Estimated:
+        """Estimate λ (unless `plan.prior`), u by random sampling and m by EM on each rule; return
+        Splink's saved model."""
+
+    @abc.abstractmethod
+    def predict(
+        self, frame: pd.DataFrame, settings: dict[str, Any], *, threshold_match_weight: float | None
+    ) -> pd.DataFrame:
+        """Scored pairs with at least `record_id_l`, `record_id_r`, `match_weight`, `match_probability`,
+        `match_key` and `gamma_<comparison>`."""
+
+    @property
+    def version(self) -> str:
+        return ""
+
+
+def get_engine(name: str = DEFAULT_ENGINE, **options: Any) -> Engine:
+    """The engine called `name`; its module (and backend) is imported only now."""
+    modules = {"duckdb": "weijian.linkage.engines.duckdb", "spark": "weijian.linkage.engines.spark"}
+    if name not in modules:
+        raise ValueError(f"unknown linkage engine {name!r}; choose one of {sorted(modules)}")
+    module = importlib.import_module(modules[name])
+    return module.ENGINE(**options)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Frames
+# --------------------------------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    if isinstance(frame, pd.DataFrame):
+        return frame.to_dict("records")
+    return list(frame)
+
+
+def prepare_frame(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Standardised records → the prepared frame Splink sees: `record_id`, the prepared comparison
+    columns (str, "" when missing) and one `bk_<prefix>` column per blocking key (None when missing)."""
+    rows = []
+    for record in _records(frame):
+        prepared = prepare_record(record)
+        rows.append({**prepared, **blocking_values(record, prepared)})
+    columns = [UNIQUE_ID_COLUMN, *PREPARED_COLUMNS, *(key.column for key in BLOCKING_KEYS)]
+    prepared_frame = pd.DataFrame(rows, columns=columns)
+    ids = prepared_frame[UNIQUE_ID_COLUMN]
+    if (ids == "").any():
+        raise ValueError("every record needs a record_id")
+    if ids.duplicated().any():
+        raise ValueError("record_id must be unique")
+    return prepared_frame.astype("object")
+
+
+@dataclass(frozen=True)
+class CappedKey:
+    """A blocking-key value left out of its rule because too many records share it (a hospital
+    switchboard phone, a placeholder ID). The value itself is not reported, only a hash."""
+
+    rule: str  # blocking key prefix: "id", "ph", "nb", "bd", "nd"
+    value_hash: str  # first 16 hex digits of sha256(value)
+    count: int
+
+
+def cap_blocking_keys(frame: pd.DataFrame, *, cap: int = DEFAULT_BLOCKING_CAP) -> tuple[pd.DataFrame,
+                                                                                         list[CappedKey]]:
+    """Blank out (None) blocking-key values shared by more than `cap` records, per key; report them."""
+    frame = frame.copy()
+    capped: list[CappedKey] = []
+    for key in BLOCKING_KEYS:
+        counts = frame[key.column].value_counts(dropna=True)
+        over = counts[counts > cap]
+        if over.empty:
+            continue
+        frame.loc[frame[key.column].isin(over.index), key.column] = None
+        for value, count in over.items():
+            digest = hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
+            capped.append(CappedKey(rule=key.prefix, value_hash=digest, count=int(count)))
+    capped.sort(key=lambda item: (-item.count, item.rule, item.value_hash))
+    return frame, capped
+
+
+# --------------------------------------------------------------------------------------------------------
+# Model ⇄ Splink settings
+# --------------------------------------------------------------------------------------------------------
+
+
+def splink_settings(
+    comparisons: Sequence[ComparisonSpec],
+    *,
+    m: Mapping[str, Sequence[float | None]] | None = None,
+    u: Mapping[str, Sequence[float | None]] | None = None,
+    probability_two_random_records_match: float | None = None,
+    blocking_rules: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A Splink 5 settings dict (dedupe of one frame keyed by `record_id`) for these comparisons."""
+    settings: dict[str, Any] = {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": UNIQUE_ID_COLUMN,
+        "comparisons": [
+            spec.splink_comparison(None if m is None else m[spec.name], None if u is None else u[spec.name])
+            for spec in comparisons
+        ],
+        "blocking_rules_to_generate_predictions": list(blocking_rules),
+        # both needed for the gamma_<comparison> and mw_<comparison> columns of predict's output
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+    }
+    if probability_two_random_records_match is not None:
+        settings["probability_two_random_records_match"] = probability_two_random_records_match
+    return settings
+
+
+def model_settings(model: Model) -> dict[str, Any]:
+    """Splink settings carrying every m, u and λ of `model`, with the prediction blocking rules."""
+    return splink_settings(
+        model.comparisons,
+        m=model.m,
+        u=model.u,
+        probability_two_random_records_match=model.probability_two_random_records_match,
+        blocking_rules=[key.rule_sql for key in BLOCKING_KEYS],
+    )
+
+
+def _read_trained(
+    comparisons: Sequence[ComparisonSpec], saved: Mapping[str, Any], *, u_floor: float
+) -> tuple[dict[str, tuple[float | None, ...]], dict[str, tuple[float | None, ...]], list[str]]:
+    """m and u per level from Splink's saved model. Splink omits a value it could not estimate (a level
+    never observed); then u := `u_floor` (rarer than one in the sampled pairs) and m := u (weight 0, no
+    evidence either way), and a note says so."""
+    by_name = {entry["output_column_name"]: entry for entry in saved["comparisons"]}
+    m_out: dict[str, tuple[float | None, ...]] = {}
+    u_out: dict[str, tuple[float | None, ...]] = {}
+    notes: list[str] = []
+    for spec in comparisons:
+        levels = by_name[spec.name]["comparison_levels"]
+        if [level.get("label_for_charts") for level in levels] != [level.label for level in spec.levels]:
+            raise RuntimeError(f"Splink returned different levels for {spec.name}")
+        m_values: list[float | None] = []
+        u_values: list[float | None] = []
+        for level, trained in zip(spec.levels, levels, strict=True):
+            if level.is_null:
+                m_values.append(None)
+                u_values.append(None)
+                continue
+            u_value = trained.get("u_probability")
+            if u_value is None:
+                u_value = u_floor
+                notes.append(f"{spec.name} / {level.label}: u not observed, set to {u_floor:.3g}")
+            m_value = trained.get("m_probability")
+            if m_value is None:
+                m_value = u_value
+                notes.append(f"{spec.name} / {level.label}: m not observed, set to u (weight 0)")
+            m_values.append(float(m_value))
+            u_values.append(float(u_value))
+        m_out[spec.name] = tuple(m_values)
+        u_out[spec.name] = tuple(u_values)
+    return m_out, u_out, notes
+
+
+# --------------------------------------------------------------------------------------------------------
+# Public batch API
+# --------------------------------------------------------------------------------------------------------
+
+
+def train(
+    frame: pd.DataFrame | Iterable[Mapping[str, Any]],
+    *,
+    engine: str | Engine = DEFAULT_ENGINE,
+    comparisons: Sequence[ComparisonSpec] = DEFAULT_COMPARISONS,
+    deterministic_rules: Sequence[str] = DEFAULT_DETERMINISTIC_RULES,
+    recall: float = 0.8,
+    prior: float | None = None,
+    u_max_pairs: float = 1e7,
+    seed: int | None = DEFAULT_SEED,
+    em_blocking_rules: Sequence[str] = DEFAULT_EM_BLOCKING_RULES,
+    em_max_pairs: float | None = None,
+    threshold_upper: float = DEFAULT_THRESHOLD_UPPER,
+    threshold_lower: float = DEFAULT_THRESHOLD_LOWER,
+    version: str | None = None,
+) -> Model:
+    """Train a model on standardised records with Splink: λ from `deterministic_rules` and `recall`
+    (or `prior` as given), u by random sampling (`u_max_pairs`, `seed`), m by EM on each of
+    `em_blocking_rules` (optionally sampled down to `em_max_pairs` pairs)."""
+    runner = engine if isinstance(engine, Engine) else get_engine(engine)
+    prepared = prepare_frame(frame)
+    plan = TrainingPlan(
+        deterministic_rules=tuple(deterministic_rules),
+        recall=recall,
+        prior=prior,
+        u_max_pairs=u_max_pairs,
+        seed=seed,
+        em_blocking_rules=tuple(em_blocking_rules),
+        em_max_pairs=em_max_pairs,
+    )
+    settings = splink_settings(comparisons, probability_two_random_records_match=prior)
+    estimated = runner.estimate(prepared, settings, plan)
+    saved = estimated.splink_model
+
+    count = len(prepared)
+    all_pairs = count * (count - 1) / 2
+    u_floor = 1.0 / max(1.0, min(u_max_pairs, all_pairs))
+    m, u, notes = _read_trained(comparisons, saved, u_floor=u_floor)
+    prior_value = float(saved["probability_two_random_records_match"]) if prior is None else prior
+    if not (0 < prior_value < 1) or math.isnan(prior_value):
+        raise ValueError(
+            f"the deterministic rules gave λ = {prior_value}; check them or pass prior= explicitly"
+        )
+    created = now_iso()
+    return Model(
+        version=version or "mpi-" + created.replace("-", "").replace(":", "")[:15],
+        created=created,
+        comparisons=tuple(comparisons),
+        m=m,
+        u=u,
+        probability_two_random_records_match=prior_value,
+        threshold_upper=threshold_upper,
+        threshold_lower=threshold_lower,
+        training=TrainingInfo(
+            record_count=count,
+            engine=runner.name,
+            em_blocking_rules=tuple(em_blocking_rules),
+            deterministic_rules=tuple(deterministic_rules) if prior is None else (),
+            recall=recall if prior is None else None,
+            u_max_pairs=u_max_pairs,
+            seed=seed,
+            splink_version=runner.version,
+            notes=(*estimated.notes, *notes),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Scored pairs (`record_id_l` < `record_id_r`, `match_weight`, `match_probability`, `match_key` — the
+    index of the first blocking rule that found the pair — and per comparison `gamma_<name>`, Splink's
+    level value, and `mw_<name>`, its weight) and the blocking-key values that were capped."""
+
+    pairs: pd.DataFrame
+    capped: tuple[CappedKey, ...]
+
+
+def predict(
+    frame: pd.DataFrame | Iterable[Mapping[str, Any]],
+    model: Model,
+    *,
+    threshold: float | None,
+    engine: str | Engine = DEFAULT_ENGINE,
+    cap: int = DEFAULT_BLOCKING_CAP,
+) -> Prediction:
+    """Dedupe one frame with `model`: pairs sharing any blocking key (id, phone, name+birth date,
+    birth date+district, name+district; over-full key values capped at `cap`) scored by Splink, kept when
+    `match_weight >= threshold` (all blocked pairs when None)."""
+    runner = engine if isinstance(engine, Engine) else get_engine(engine)
+    prepared, capped = cap_blocking_keys(prepare_frame(frame), cap=cap)
+    pairs = runner.predict(prepared, model_settings(model), threshold_match_weight=threshold)
+    columns = [
+        f"{UNIQUE_ID_COLUMN}_l",
+        f"{UNIQUE_ID_COLUMN}_r",
+        "match_weight",
+        "match_probability",
+        "match_key",
+        *(f"gamma_{spec.name}" for spec in model.comparisons),
+        *(f"mw_{spec.name}" for spec in model.comparisons),
+    ]
+    pairs = pairs[columns].sort_values(columns[:2], kind="stable").reset_index(drop=True)
+    return Prediction(pairs=pairs, capped=tuple(capped))
+
+
+def cluster(
+    pairs: pd.DataFrame | Iterable[tuple[str, str, float]],
+    threshold: float,
+    *,
+    record_ids: Iterable[str] = (),
+) -> dict[str, str]:
+    """Connected components of the pairs with `match_weight >= threshold` (own union-find; the same
+    components as Splink's `cluster_pairwise_predictions_at_threshold` at that weight).
+
+    Returns record_id → cluster id, the smallest record_id of its cluster. Records in `record_ids` that
+    are in no kept pair form clusters of their own.
+    """
+    if isinstance(pairs, pd.DataFrame):
+        edges = zip(pairs[f"{UNIQUE_ID_COLUMN}_l"], pairs[f"{UNIQUE_ID_COLUMN}_r"], pairs["match_weight"],
+                    strict=True)
+    else:
+        edges = iter(pairs)
+    parent: dict[str, str] = {record_id: record_id for record_id in record_ids}
+
+    def find(node: str) -> str:
+        root = parent.setdefault(node, node)
+        while root != parent[root]:
+            root = parent[root]
+        while node != root:  # path compression
+            parent[node], node = root, parent[node]
+        return root
+
+    for left, right, weight in edges:
+        find(left)
+        find(right)
+        if weight >= threshold:
+            a, b = find(left), find(right)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the smaller id stays the root
+    return {node: find(node) for node in parent}

@@ -1,0 +1,126 @@
+"""Real-time matching: one incoming record scored against candidates with a trained `Model`.
+
+No database and no Splink here. The mpi app stores each record's `blocking_keys` in an indexed table,
+looks up the records sharing a key with the incoming one (skipping keys with more than
+`engines.DEFAULT_BLOCKING_CAP` members, as batch prediction does) and passes them in as candidates.
+The weights are those Splink gives the same pair in batch: the levels come from the same comparison
+specs (`comparisons.py`) and the weights from the same formula (`model.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from weijian.linkage.comparisons import (
+    UNIQUE_ID_COLUMN,
+    blocking_values,
+    levels_for_pair,
+    prepare_record,
+)
+from weijian.linkage.model import Band, Model, match_weight_to_probability
+
+
+def blocking_keys(record: Mapping[str, Any]) -> list[str]:
+    """The record's blocking keys, e.g. `["id:110105199001020013", "ph:13900000000",
+    "nb:zhangwei|1990-01-02", "bd:1990-01-02|510104", "nd:zhangwei|510104"]` — the same keys as the
+    batch prediction's blocking rules (`comparisons.BLOCKING_KEYS`)."""
+    keys = []
+    for column, value in blocking_values(record).items():
+        if value is not None:
+            keys.append(f"{column.removeprefix('bk_')}:{value}")
+    return keys
+
+
+@dataclass(frozen=True)
+class FieldScore:
+    """One comparison of one pair, for the review page: which level, and what it weighed."""
+
+    comparison: str
+    comparison_title: str
+    level: int  # index into the comparison's levels
+    gamma: int  # Splink's comparison vector value (-1 for the null level)
+    label: str
+    title: str
+    is_null: bool
+    bayes_factor: float
+    match_weight: float  # log2 of the Bayes factor: this field's contribution to the total
+
+
+@dataclass(frozen=True)
+class Score:
+    record_id: str  # the candidate's
+    match_weight: float
+    match_probability: float
+    band: Band
+    fields: tuple[FieldScore, ...]
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(field.level for field in self.fields)
+
+
+def _score_from_levels(record_id: str, levels: Sequence[int], model: Model, weight: float) -> Score:
+    fields = []
+    for spec, index in zip(model.comparisons, levels, strict=True):
+        level = spec.levels[index]
+        fields.append(
+            FieldScore(
+                comparison=spec.name,
+                comparison_title=spec.title,
+                level=index,
+                gamma=spec.gamma(index),
+                label=level.label,
+                title=level.title,
+                is_null=level.is_null,
+                bayes_factor=model.bayes_factor(spec.name, index),
+                match_weight=model.level_weight(spec.name, index),
+            )
+        )
+    return Score(
+        record_id=record_id,
+        match_weight=weight,
+        match_probability=match_weight_to_probability(weight),
+        band=model.band(weight),
+        fields=tuple(fields),
+    )
+
+
+def score(record: Mapping[str, Any], candidate: Mapping[str, Any], model: Model) -> Score:
+    """Score one standardised record against one candidate (also standardised)."""
+    left, right = prepare_record(record), prepare_record(candidate)
+    levels = levels_for_pair(model.comparisons, left, right)
+    return _score_from_levels(right[UNIQUE_ID_COLUMN], levels, model, model.match_weight(levels))
+
+
+def best_matches(
+    record: Mapping[str, Any],
+    candidates: Sequence[Mapping[str, Any]],
+    model: Model,
+    *,
+    limit: int = 10,
+    min_match_weight: float | None = None,
+) -> list[Score]:
+    """The `limit` best-scoring candidates, highest match weight first (ties by record_id), optionally
+    only those with `match_weight >= min_match_weight`. Weights are looked up and summed with NumPy in
+    the same order as `Model.match_weight`, so they equal `score()` exactly."""
+    if not candidates or limit <= 0:
+        return []
+    left = prepare_record(record)
+    prepared = [prepare_record(candidate) for candidate in candidates]
+    levels = np.array([levels_for_pair(model.comparisons, left, right) for right in prepared], dtype=np.intp)
+    weights = np.full(len(prepared), model.prior_match_weight, dtype=np.float64)
+    for column, spec in enumerate(model.comparisons):
+        table = np.array(model.level_weights(spec.name), dtype=np.float64)
+        weights = weights + table[levels[:, column]]
+    ids = np.array([right[UNIQUE_ID_COLUMN] for right in prepared], dtype=object)
+    order = np.lexsort((ids, -weights))
+    if min_match_weight is not None:
+        order = order[weights[order] >= min_match_weight]
+    return [
+        _score_from_levels(ids[i], tuple(int(x) for x in levels[i]), model, float(weights[i]))
+        for i in order[:limit]
+    ]

@@ -1,0 +1,160 @@
+"""Batch linkage on DuckDB: training, prediction with capped blocking keys, clustering, engine choice."""
+
+import hashlib
+import itertools
+
+import pandas as pd
+import pytest
+
+from tests.linkage.test_model_synthetic import make_id, synthetic_records
+from weijian.linkage.engines import (
+    DEFAULT_BLOCKING_CAP,
+    cap_blocking_keys,
+    cluster,
+    get_engine,
+    predict,
+    prepare_frame,
+    train,
+)
+from weijian.linkage.model import Model
+
+
+@pytest.fixture(scope="module")
+def records():
+    return synthetic_records()
+
+
+@pytest.fixture(scope="module")
+def model(records):
+    return train(records, version="test-model")
+
+
+def test_training_gives_m_above_u_for_agreement_levels(model, records):
+    assert model.version == "test-model"
+    assert model.training.record_count == len(records)
+    assert model.training.engine == "duckdb"
+    assert model.training.seed is not None
+    assert len(model.training.em_blocking_rules) == 3
+    assert 0 < model.probability_two_random_records_match < 0.05
+    not_observed = " ".join(model.training.notes)
+    for spec in model.comparisons:
+        m, u = model.m[spec.name], model.u[spec.name]
+        strongest = spec.non_null_indexes[0]
+        assert m[strongest] > (10 * u[strongest] if spec.name != "sex" else 1.5 * u[strongest]), spec.name
+        for index in spec.non_null_indexes[:-1]:  # every agreement level estimated from the data
+            if f"{spec.name} / {spec.levels[index].label}" not in not_observed:
+                assert m[index] > u[index], (spec.name, spec.levels[index].label)
+        assert m[-1] < u[-1], spec.name  # the "else" level counts against a match
+        # u comes from one random sample; m is the median over EM sessions per level, so only u sums to 1
+        assert sum(u[i] for i in spec.non_null_indexes) == pytest.approx(1, abs=1e-9)
+
+
+def test_training_is_deterministic(model, records):
+    again = train(records, version="test-model")
+    assert again.m == model.m
+    assert again.u == model.u
+    assert again.probability_two_random_records_match == model.probability_two_random_records_match
+
+
+def test_trained_model_survives_json(model):
+    assert Model.from_json(model.to_json()) == model
+
+
+def test_prediction_finds_true_pairs_and_clusters_them(model, records):
+    prediction = predict(records, model, threshold=model.threshold_lower)
+    pairs = prediction.pairs
+    assert prediction.capped == ()
+    assert (pairs.match_weight >= model.threshold_lower).all()
+    assert (pairs.record_id_l < pairs.record_id_r).all()
+    person = {r["record_id"]: r["person"] for r in records}
+    clusters = cluster(pairs, model.threshold_lower, record_ids=person)
+    assert set(clusters) == set(person)
+    linked = [(a, b) for a, b in itertools.combinations(sorted(person), 2) if clusters[a] == clusters[b]]
+    true = sum(person[a] == person[b] for a, b in linked)
+    all_true = sum(1 for a, b in itertools.combinations(sorted(person), 2) if person[a] == person[b])
+    assert true / len(linked) > 0.9  # precision
+    assert true / all_true > 0.9  # recall
+
+
+def _switchboard_records(count: int) -> list[dict]:
+    """`count` different patients all registered with the hospital switchboard number."""
+    records = []
+    for i in range(count):
+        birth = f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        records.append({
+            "record_id": f"sw{i:04d}", "name": f"病人{i}", "name_pinyin_key": f"bingren{i}",
+            "surname_pinyin": "bing", "id_number": make_id("510104", birth, i % 999),
+            "id_status": "valid", "id_consistent": True, "birth_date": birth, "sex": "1" if i % 2 else "2",
+            "phone": "02885551234", "address": "", "address_district": f"5101{i % 50:02d}", "address_street": "",
+        })
+    return records
+
+
+def test_over_full_blocking_keys_are_capped_and_reported(model):
+    records = _switchboard_records(495)
+    records += [{**records[i], "record_id": f"dup{i}"} for i in range(0, 50, 10)]  # 5 patients seen twice
+    prediction = predict(records, model, threshold=None)
+    digest = hashlib.sha256(b"02885551234").hexdigest()[:16]
+    assert [(c.rule, c.value_hash, c.count) for c in prediction.capped] == [("ph", digest, 500)]
+    assert "02885551234" not in repr(prediction.capped)
+    # without the cap the phone rule alone would give 124,750 pairs; with it, only the 5 true pairs remain,
+    # found by the ID rule (rule 0), none by the phone rule (rule 1)
+    pairs = prediction.pairs
+    assert sorted(zip(pairs.record_id_l, pairs.record_id_r, strict=True)) == [
+        (f"dup{i}", f"sw{i:04d}") for i in range(0, 50, 10)
+    ]
+    assert set(pairs.match_key.astype(str)) == {"0"}
+
+
+def test_cap_blocking_keys_counts_per_key():
+    frame = prepare_frame(_switchboard_records(DEFAULT_BLOCKING_CAP + 1))
+    capped_frame, capped = cap_blocking_keys(frame)
+    assert [(c.rule, c.count) for c in capped] == [("ph", DEFAULT_BLOCKING_CAP + 1)]
+    assert capped_frame["bk_ph"].isna().all()
+    assert capped_frame["bk_id"].notna().all()
+    _, nothing = cap_blocking_keys(frame, cap=DEFAULT_BLOCKING_CAP + 1)
+    assert nothing == []
+
+
+def test_cluster_is_connected_components_at_the_threshold():
+    pairs = pd.DataFrame(
+        [("a", "b", 5.0), ("b", "c", 1.0), ("d", "e", 10.0), ("c", "e", 2.0), ("x", "y", -3.0)],
+        columns=["record_id_l", "record_id_r", "match_weight"],
+    )
+    assert cluster(pairs, 2.0, record_ids=["f"]) == {
+        "a": "a", "b": "a", "c": "c", "d": "c", "e": "c", "x": "x", "y": "y", "f": "f",
+    }
+    assert cluster([("a", "b", 5.0), ("b", "c", 1.0)], 0.5) == {"a": "a", "b": "a", "c": "a"}
+
+
+def test_prepare_frame_reads_pandas_missing_values_as_empty():
+    frame = pd.DataFrame({
+        "record_id": ["a", "b", "c"],
+        "name": ["张三", None, pd.NA],
+        "name_pinyin_key": ["zhangsan", float("nan"), pd.NA],
+        "placeholder_name": [False, pd.NA, None],
+        "id_consistent": pd.array([True, pd.NA, False], dtype="boolean"),
+        "id_number": ["110105199001020013", None, pd.NA],
+        "birth_date": ["1990-01-02", float("nan"), None],
+    })
+    prepared = prepare_frame(frame)
+    assert prepared.loc[0, "id_ok"] == "110105199001020013"
+    assert prepared.loc[0, "birth_swap"] == "1990-02-01"
+    for column in ("name", "name_key", "id_ok", "id_any", "birth_date", "birth_ym", "phone"):
+        assert prepared.loc[1, column] == prepared.loc[2, column] == "", column
+    assert prepared.loc[1, "bk_id"] is None and prepared.loc[2, "bk_id"] is None
+
+
+def test_prepare_frame_refuses_duplicate_ids():
+    with pytest.raises(ValueError, match="unique"):
+        prepare_frame([{"record_id": "a"}, {"record_id": "a"}])
+    with pytest.raises(ValueError, match="record_id"):
+        prepare_frame([{"name": "张三"}])
+
+
+def test_engines_are_chosen_by_name():
+    assert get_engine("duckdb").name == "duckdb"
+    with pytest.raises(ValueError, match="unknown linkage engine"):
+        get_engine("oracle")
+    with pytest.raises(ImportError, match="pyspark"):
+        get_engine("spark")
