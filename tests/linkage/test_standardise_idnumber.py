@@ -145,7 +145,8 @@ def test_every_adjacent_transposition_of_a_valid_number_is_caught_and_repaired()
     rng = random.Random(11643)
     for _ in range(200):
         born = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(30000))
-        right = reference_id(rng.choice(["510104", "110105", "440305"]), f"{born:%Y%m%d}", f"{rng.randrange(1000):03d}")
+        region = rng.choice(["510104", "110105", "440305"])
+        right = reference_id(region, f"{born:%Y%m%d}", f"{rng.randrange(1000):03d}")
         for i in range(16):
             if right[i] == right[i + 1]:
                 continue

@@ -123,7 +123,8 @@ def test_noise_is_dropped_and_reported():
 def test_placeholder_names_are_emptied_and_flagged(raw, reason):
     name = clean_name(raw)
     assert name.placeholder is True
-    assert (name.name, name.surname, name.given_name, name.pinyin_key, name.surname_pinyin) == ("", "", "", "", "")
+    assert (name.name, name.surname, name.given_name, name.pinyin_key, name.surname_pinyin) == (
+        "", "", "", "", "")
     assert name.problems == (reason,)
 
 

@@ -121,7 +121,8 @@ def test_birth_date_formats(value, expected):
     assert parse_birth_date(value, today=TODAY) == (expected, "")
 
 
-@pytest.mark.parametrize("value", ["1990-02-30", "19901301", "2099-01-01", "1899-12-31", "1990", "昨天", "90-1-2"])
+@pytest.mark.parametrize("value", ["1990-02-30", "19901301", "2099-01-01", "1899-12-31", "1990", "昨天",
+                                   "90-1-2"])
 def test_impossible_birth_dates(value):
     assert parse_birth_date(value, today=TODAY) == ("", "出生日期不合法")
     record = standardise_record(raw(birth_date=value), today=TODAY)
@@ -151,9 +152,11 @@ def test_everything_missing_or_garbage_does_not_raise():
     record = standardise_record({"name": 123, "sex": object(), "birth_date": [], "id_number": {"a": 1},
                                  "phone": -1, "address": 3.5}, GAZETTEER, today=TODAY)
     assert tuple(record) == STANDARDISED_COLUMNS
-    assert (record["record_id"], record["name"], record["id_status"], record["phone"]) == ("", "", "bad_format", "")
+    assert (record["record_id"], record["name"], record["id_status"], record["phone"]) == (
+        "", "", "bad_format", "")
     empty = standardise_record({}, today=TODAY)
-    assert (empty["name"], empty["id_status"], empty["birth_date"], empty["problems"]) == ("", "missing", "", [])
+    assert (empty["name"], empty["id_status"], empty["birth_date"], empty["problems"]) == (
+        "", "missing", "", [])
     assert empty["id_consistent"] is False
 
 
@@ -162,7 +165,8 @@ RAWS = [
     raw(record_id=2, local_id=17.0, name="張偉", sex="M", birth_date="1985/1/1"),
     raw(record_id="r3", name="王芳之子", birth_date=BABY_BORN, id_number=MOTHER_ID),
     raw(record_id="r4", name="欧阳娜娜", sex="女", birth_date=None, id_number=MOTHER_ID, phone="+86 28 8555 1234"),
-    raw(record_id="r5", name=None, sex=None, birth_date=float("nan"), id_number=None, phone=None, address=None),
+    raw(record_id="r5", name=None, sex=None, birth_date=float("nan"), id_number=None, phone=None,
+        address=None),
     raw(record_id="r6", name="单雄信", id_number="510104850101011", phone="13800138000", address="锦江春熙路1号"),
     raw(record_id="r7", name="ＬＩ　ｌｅｉ", sex="X", birth_date="1985-02-30",
         id_number=make_id("510104", "19850101", "011").lower(), address="北京朝阳区1号"),

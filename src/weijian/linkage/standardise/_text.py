@@ -5,7 +5,8 @@ import unicodedata
 from functools import lru_cache
 
 # Values that hospitals type when they have nothing to say; treated exactly like an empty cell.
-NULL_TOKENS = frozenset({"无", "不详", "未知", "空", "暂无", "null", "none", "nan", "nat", "n/a", "na", "-", "--", "/", "\\"})
+NULL_TOKENS = frozenset({"无", "不详", "未知", "空", "暂无",
+                         "null", "none", "nan", "nat", "n/a", "na", "-", "--", "/", "\\"})
 
 _converter = None
 _trad_chars: frozenset[str] | None = None
@@ -21,7 +22,7 @@ def is_missing(value) -> bool:
 
 
 def as_text(value) -> str:
-    """Any cell as stripped text; integral floats (pandas turns int columns with gaps into float) lose ".0"."""
+    """Any cell as stripped text; integral floats lose ".0" (pandas makes int columns with gaps float)."""
     if is_missing(value):
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -47,7 +47,6 @@ _NOT_A_DIVISION = re.compile(
 _GENERIC_SUFFIX = re.compile(r"[省市区县州旗]")
 _COUNTRY = re.compile(r"^(中华人民共和国|中国)")
 _POSTCODE = re.compile(r"(\s+|邮编:?)\d{6}$", re.ASCII)
-_WHITESPACE = re.compile(r"\s+")
 _PUNCTUATION = frozenset(",，、;；:：-_/")
 _LEADING_PUNCTUATION = re.compile(r"^[,，、;；:：\-_/]+")
 
@@ -205,7 +204,8 @@ class Gazetteer:
             names = [self.divisions[c].name for c in (province, city) if c]
             names = [name for i, name in enumerate(names) if name not in names[:i]]
             problem = "区县名称有歧义，未编码" if ambiguous else "地址中未识别出区县"
-            return ParsedAddress(text, "".join(names) + detail, province, city, detail=detail, problems=(problem,))
+            return ParsedAddress(text, "".join(names) + detail, province, city, detail=detail,
+                                 problems=(problem,))
         street_code, street_name, pos = self._match_street(text, pos, district)
         province, city, prefix = self._district_context[district]
         detail = text[pos:]
@@ -227,7 +227,9 @@ class Gazetteer:
             end = pos + length
             if len(found) == 1:  # the usual case, without building a list
                 code, is_short = found[0]
-                if (is_short and _NOT_A_DIVISION.match(text, end)) or (scope and scope not in self._ancestors[code]):
+                if is_short and _NOT_A_DIVISION.match(text, end):
+                    continue
+                if scope and scope not in self._ancestors[code]:
                     continue
                 codes = found
             else:

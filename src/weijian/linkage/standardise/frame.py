@@ -48,7 +48,8 @@ def standardise_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None, *,
     def column(key: str) -> pd.Series:
         return df[key] if key in df.columns else pd.Series([None] * n, index=df.index, dtype=object)
 
-    out: dict[str, np.ndarray] = {key: _text_column(column(key)) for key in ("record_id", "source", "local_id")}
+    out: dict[str, np.ndarray] = {key: _text_column(column(key))
+                                  for key in ("record_id", "source", "local_id")}
 
     names, name_codes = _per_distinct(column("name"), clean_name)
     for key, attribute in (("name", "name"), ("surname", "surname"), ("given_name", "given_name"),
@@ -80,7 +81,8 @@ def standardise_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None, *,
 
     out["phone"] = _phone_column(column("phone"))
 
-    addresses, address_codes = _per_distinct(column("address"), lambda v: parse_address(v, gazetteer, cached=False))
+    addresses, address_codes = _per_distinct(column("address"),
+                                             lambda v: parse_address(v, gazetteer, cached=False))
     out["address"] = _field(addresses, "normalised", str)[address_codes]
     out["address_district"] = _field(addresses, "district_code", str)[address_codes]
     out["address_street"] = _field(addresses, "street_key", str)[address_codes]
@@ -176,7 +178,8 @@ def _valid_ids(values: np.ndarray, today: dt.date) -> np.ndarray:
     month_ok = (month >= 1) & (month <= 12)
     longest = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + (leap & (month == 2))
     day_ok = (day >= 1) & (day <= longest)
-    in_range = (year >= 1900) & (year * 10000 + month * 100 + day <= today.year * 10000 + today.month * 100 + today.day)
+    not_future = year * 10000 + month * 100 + day <= today.year * 10000 + today.month * 100 + today.day
+    in_range = (year >= 1900) & not_future
     return checksum_ok & month_ok & day_ok & in_range
 
 

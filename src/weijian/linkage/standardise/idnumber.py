@@ -111,7 +111,8 @@ def _check(text: str, today: dt.date) -> IdCheck:
     transposed, recomputed = _repairs(text, today) if not checksum_ok else ((), ())
     candidates = tuple(dict.fromkeys(transposed + recomputed))
     if born is None:
-        # The date alone disqualifies the number; a transposition may still explain it (19900231 ← 19902031).
+        # The date alone disqualifies the number; a transposition may still explain it
+        # (19902131 typed for 19901231).
         return IdCheck("", BAD_DATE, repair_candidates=candidates, transposition_suspected=bool(transposed),
                        problems=(REASONS[BAD_DATE],))
     reason = REASON_TRANSPOSED if transposed else REASONS[BAD_CHECKSUM]
@@ -120,7 +121,8 @@ def _check(text: str, today: dt.date) -> IdCheck:
 
 
 def repair_candidates(raw, *, today: dt.date | None = None) -> list[str]:
-    """Valid numbers one slip away from `raw` when its check character fails, most likely first."""
+    """Valid numbers one slip away from `raw` when its check character fails: adjacent transpositions
+    (in position order), then the number with its check character recomputed."""
     return list(check_id_number(raw, today=today).repair_candidates)
 
 

@@ -27,7 +27,8 @@ RAW_FIELDS = ("record_id", "source", "local_id", "name", "sex", "birth_date", "i
 REASON_ID_OTHER_PERSON = "身份证号与出生日期或性别不符（可能是他人证件）"
 
 
-def standardise_record(raw: dict, gazetteer: Gazetteer | None = None, *, today: dt.date | None = None) -> dict:
+def standardise_record(raw: dict, gazetteer: Gazetteer | None = None, *,
+                       today: dt.date | None = None) -> dict:
     """Standardise one record. Any field may be missing, None or garbage; nothing raises."""
     today = today or dt.date.today()
     name = clean_name(raw.get("name"))
