@@ -455,12 +455,19 @@ def _response_bundle(kind: str, entries: list[_Entry]) -> dict:
 BREAK_GLASS_HOURS = 12
 
 
+REASON_MIN = 10  # characters of a break-glass, grant or revoke reason
+
+
+def _one_line(reason: str) -> str:
+    return " ".join((reason or "").split())
+
+
 def break_glass_open(*, actor, patient_id: str, reason: str):
     """A clinician opens a resident's record outside their institution for an emergency, with a reason.
     The access lasts BREAK_GLASS_HOURS and is audited (the audit administrator reviews these)."""
     require(actor, ENTITY, "break-glass")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 10:
+    reason = _one_line(reason)
+    if len(reason) < REASON_MIN:
         audit_record(actor=actor, action=AuditAction.BREAK_GLASS, entity="Patient", entity_id=patient_id,
                      summary=_("紧急访问被拒绝：理由不足"), outcome="refused")
         raise BusinessError(E.BREAK_GLASS_REASON_REQUIRED, field="reason")
@@ -479,8 +486,8 @@ def clinical_grant_create(*, actor, user, reason: str, days: int = 30):
     require(actor, "record-grant", "create")
     if user.role != Role.COMMISSION_INFO:
         raise BusinessError(E.GRANT_USER_INVALID)
-    reason = " ".join((reason or "").split())
-    if len(reason) < 10:
+    reason = _one_line(reason)
+    if len(reason) < REASON_MIN:
         raise BusinessError(E.GRANT_REASON_REQUIRED, field="reason")
     with transaction.atomic():
         grant = ClinicalGrant.objects.create(user=user, granted_by=actor, reason=reason[:255],
@@ -495,8 +502,8 @@ def clinical_grant_revoke(*, actor, grant, reason: str):
     (`accounts.access.clinical_grant_active_q`) no longer counts it: the grantee's next read is refused.
     A grant already revoked or expired is refused (nothing written), so a second click changes nothing."""
     require(actor, "record-grant", "revoke")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 10:
+    reason = _one_line(reason)
+    if len(reason) < REASON_MIN:
         raise BusinessError(E.GRANT_REVOKE_REASON_REQUIRED, field="reason")
     with transaction.atomic():
         # Locked: two administrators revoking at once write one revoke and one refusal.

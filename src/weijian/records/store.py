@@ -137,12 +137,12 @@ def prepare(type_: str, fhir_id: str, resource: dict) -> Prepared:
     shaped = {"resourceType": type_, "id": fhir_id,
               **{k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}}
     index = searchparams.extract(shaped)
+    patient = searchparams.patient_of(shaped)
     if type_ in PERSON_TYPES:
         _protect_identifiers(shaped, index.tokens)
     del shaped["resourceType"], shaped["id"]
     meta = {k: v for k, v in (resource.get("meta") or {}).items() if k not in ("versionId", "lastUpdated")}
-    return Prepared(content_hash(resource), orjson.dumps(shaped)[1:-1], meta, index,
-                    searchparams.patient_of({"resourceType": type_, "id": fhir_id, **shaped}))
+    return Prepared(content_hash(resource), orjson.dumps(shaped)[1:-1], meta, index, patient)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
