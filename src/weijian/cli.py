@@ -5,6 +5,7 @@
     weijian createadmin           create the three separated administrators (no superuser)
     weijian import ENTITY FILE    import an .xlsx/.csv file (dry run unless --apply)
     weijian generate-demo         build a synthetic city (--workers N --institutions M --seed S)
+    weijian mpi-train-bootstrap   train the MPI's bootstrap matching model on synthetic residents
     weijian rotate-keys           re-encrypt data still under an old key (dry run unless --apply)
     weijian issue-token           issue a REST API token for an account
     weijian closure-reminders     send the research closure reminders due today (daily, from cron)
@@ -18,6 +19,7 @@ import os
 import sys
 
 ALIASES = {"generate-demo": "generate_demo", "rotate-keys": "rotate_keys", "import": "import_file",
+           "mpi-train-bootstrap": "mpi_train_bootstrap",
            "prune-imports": "prune_imports",
            "issue-token": "issue_token", "closure-reminders": "closure_reminders"}
 

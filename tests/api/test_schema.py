@@ -18,6 +18,7 @@ EXPECTED_OPERATIONS = {
     "research_review_list", "research_review_detail", "research_review_submit",
     "research_indicators", "research_project_cleanup",
     "records_dataset_upload", "records_dataset_template", "records_upload_detail",
+    "card_lookup", "card_usage", "card_issue",
 }
 
 

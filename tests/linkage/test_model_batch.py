@@ -49,11 +49,23 @@ def test_training_gives_m_above_u_for_agreement_levels(model, records):
         assert sum(u[i] for i in spec.non_null_indexes) == pytest.approx(1, abs=1e-9)
 
 
+def _same_parameters(left, right):
+    """Equal up to float rounding: DuckDB sums in parallel, so the last bit may differ between runs."""
+    assert left.keys() == right.keys()
+    for name in left:
+        assert [x is None for x in left[name]] == [x is None for x in right[name]], name
+        got = [x for x in left[name] if x is not None]
+        want = [x for x in right[name] if x is not None]
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-15), name
+
+
 def test_training_is_deterministic(model, records):
     again = train(records, version="test-model")
-    assert again.m == model.m
-    assert again.u == model.u
-    assert again.probability_two_random_records_match == model.probability_two_random_records_match
+    _same_parameters(again.m, model.m)
+    _same_parameters(again.u, model.u)
+    assert again.probability_two_random_records_match == pytest.approx(
+        model.probability_two_random_records_match, rel=1e-9
+    )
 
 
 def test_trained_model_survives_json(model):
@@ -83,7 +95,7 @@ def _switchboard_records(count: int) -> list[dict]:
         birth = f"{1950 + i % 60}-{1 + i % 12:02d}-{1 + i % 28:02d}"
         records.append({
             "record_id": f"sw{i:04d}", "name": f"病人{i}", "name_pinyin_key": f"bingren{i}",
-            "surname_pinyin": "bing", "id_number": make_id("510104", birth, i % 999),
+            "surname_pinyin": f"bing{i}", "id_number": make_id("510104", birth, i % 999),
             "id_status": "valid", "id_consistent": True, "birth_date": birth, "sex": "1" if i % 2 else "2",
             "phone": "02885551234", "address": "", "address_district": f"5101{i % 50:02d}", "address_street": "",
         })
@@ -156,5 +168,4 @@ def test_engines_are_chosen_by_name():
     assert get_engine("duckdb").name == "duckdb"
     with pytest.raises(ValueError, match="unknown linkage engine"):
         get_engine("oracle")
-    with pytest.raises(ImportError, match="pyspark"):
-        get_engine("spark")
+    assert get_engine("spark").name == "spark"  # no session is started until one is needed

@@ -23,10 +23,15 @@ def test_blocking_keys_are_the_prediction_rules_as_strings():
         "nb:zhangwei|1990-01-02",
         "bd:1990-01-02|510104",
         "nd:zhangwei|510104",
+        "sb:zhang|1990-01-02",
+        "ad:510104|红星路1号",
     ]
     newborn = {**RECORD, "name": "新生儿", "name_pinyin_key": "xinshenger", "placeholder_name": True,
                "id_number": "", "phone": ""}
-    assert blocking_keys(newborn) == ["bd:1990-01-02|510104"]
+    assert blocking_keys(newborn) == ["bd:1990-01-02|510104", "ad:510104|红星路1号"]
+    # the address is compared, and blocked on, without the street people may leave out
+    keyed = {**RECORD, "address": "四川省成都市锦江区春熙路街道红星路1号", "address_key": "四川省成都市锦江区红星路1号"}
+    assert blocking_keys(keyed)[-1] == "ad:510104|四川省成都市锦江区红星路1号"
     assert blocking_keys({"record_id": "empty"}) == []
 
 
@@ -71,8 +76,8 @@ def test_score_is_symmetric():
     assert forward.match_weight == backward.match_weight
     assert forward.levels == backward.levels
     assert [f.label for f in forward.fields] == [
-        "same pinyin", "ID missing or not this person's", "day and month swapped", "same sex",
-        "same address or street",
+        "same pinyin", "same valid ID, same name, a birth date or sex mistyped", "day and month swapped", "same sex",
+        "same address",
     ]
 
 

@@ -60,6 +60,17 @@ def test_the_same_address_written_many_ways(gazetteer, raw):
     assert parsed.problems == ()
 
 
+def test_the_key_leaves_out_the_street_people_write_or_omit(gazetteer):
+    with_street = parse_address("成都市锦江区春熙路街道红星路三段1号", gazetteer)
+    without = parse_address("锦江区红星路三段1号", gazetteer)
+    assert with_street.normalised != without.normalised
+    assert with_street.key == without.key == "四川省成都市锦江区红星路三段1号"
+    unknown_street = parse_address("青羊区草堂街道青华路37号", gazetteer)
+    assert unknown_street.key == "四川省成都市青羊区青华路37号"
+    no_district = parse_address("某某路1号", gazetteer)
+    assert no_district.key == no_district.normalised
+
+
 def test_a_road_named_like_a_street_is_detail_not_the_street(gazetteer):
     parsed = parse_address("锦江区春熙路123号", gazetteer)
     assert (parsed.district_code, parsed.street_code, parsed.street_name) == ("510104", "", "")

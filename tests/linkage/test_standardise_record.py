@@ -50,7 +50,8 @@ def test_full_record():
         "id_birth_date": "1985-01-01", "id_sex": "1",
         "birth_date": "1985-01-01", "birth_date_from_id": False, "sex": "1", "id_consistent": True,
         "phone": "13912345678",
-        "address": "四川省成都市锦江区春熙路街道红星路三段1号", "address_district": "510104",
+        "address": "四川省成都市锦江区春熙路街道红星路三段1号", "address_key": "四川省成都市锦江区红星路三段1号",
+        "address_district": "510104",
         "address_street": "510104901",
         "problems": [],
     }
@@ -65,6 +66,22 @@ def test_parents_id_on_a_newborns_record_is_not_consistent():
     assert record["birth_date"] == BABY_BORN and record["birth_date_from_id"] is False
     assert record["placeholder_name"] is True and record["name"] == ""
     assert record["problems"] == ["姓名为占位名（新生儿）", "身份证号与出生日期或性别不符（可能是他人证件）"]
+
+
+def test_an_adults_id_on_a_newborns_record_without_birth_date_is_not_consistent():
+    # nothing on the record disagrees with the mother's ID but the name: a newborn is not 35 years old
+    record = standardise_record(raw(name="王芳之女", sex="女", birth_date=None, id_number=MOTHER_ID),
+                                GAZETTEER, today=TODAY)
+    assert (record["id_status"], record["id_consistent"]) == ("valid", False)
+    assert record["birth_date"] == "" and record["birth_date_from_id"] is False
+    assert record["problems"][-1] == "身份证号与出生日期或性别不符（可能是他人证件）"
+    # the baby's own ID is the baby's
+    own = make_id("510104", "20240501", "122")
+    record = standardise_record(raw(name="新生儿", sex="女", birth_date=None, id_number=own), today=TODAY)
+    assert (record["id_consistent"], record["birth_date"], record["birth_date_from_id"]) == (True, BABY_BORN, True)
+    # an unknown adult (无名氏) keeps their ID
+    record = standardise_record(raw(name="无名氏", birth_date=None), today=TODAY)
+    assert record["id_consistent"] is True
 
 
 def test_id_of_the_other_sex_is_not_consistent():

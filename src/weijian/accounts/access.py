@@ -279,9 +279,42 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
     },
     # The master patient index: the information centre keeps it (merges, unmerges, review decisions).
     "mpi-person": {
+        "list": {R.COMMISSION_INFO},
         "view": {R.COMMISSION_INFO},
+        "export": {R.COMMISSION_INFO},
         "merge": {R.COMMISSION_INFO},
         "unmerge": {R.COMMISSION_INFO},
+    },
+    # Possible matches: the information centre decides them (a district bureau sees its own district's).
+    "mpi-review": {
+        "list": {R.COMMISSION_INFO, R.DISTRICT},
+        "view": {R.COMMISSION_INFO, R.DISTRICT},
+        "export": {R.COMMISSION_INFO, R.DISTRICT},
+        "decide": {R.COMMISSION_INFO},
+    },
+    # The matching model: trained, compared and switched on by the information centre.
+    "mpi-model": {
+        "list": {R.COMMISSION_INFO},
+        "view": {R.COMMISSION_INFO},
+        "train": {R.COMMISSION_INFO},
+        "activate": {R.COMMISSION_INFO},
+    },
+    # $match and PIX queries (the FHIR API): the information centre and the record sources.
+    "mpi-query": {
+        "match": {R.COMMISSION_INFO, R.DATA_SOURCE},
+    },
+    # Resident health cards (居民健康卡): institutions and their card readers (data-source accounts) issue and swipe
+    # cards at their own institution (a swipe finds any card of the city, by its exact number, audited); a
+    # district bureau reads its district's cards; the information centre everything, and the pilot scope.
+    "health-card": {
+        "list": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "view": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "export": {R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION},
+        "issue": {R.COMMISSION_INFO, R.INSTITUTION, R.DATA_SOURCE},
+        "update": {R.COMMISSION_INFO, R.INSTITUTION},
+        "lookup": {R.COMMISSION_INFO, R.INSTITUTION, R.DATA_SOURCE},
+        "use": {R.INSTITUTION, R.DATA_SOURCE},
+        "settings": {R.COMMISSION_INFO},
     },
 }
 
@@ -463,6 +496,29 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
         else Q(source__institution_id=a.institution_id),
     },
     "records.clinicalgrant": {Scope.NONE: lambda a: Q()},
+    # Cards by issuing institution; a card's events also where they happened (an institution sees its own swipes).
+    "mpi.healthcard": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+    },
+    "mpi.cardevent": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(card__institution__district_id=a.district_id),
+        Scope.INSTITUTION: lambda a: Q(card__institution_id=a.institution_id) | Q(institution_id=a.institution_id),
+    },
+    "mpi.cardpilotscope": {Scope.CITY: lambda a: Q()},
+    # The index itself is the information centre's; a district bureau follows the review queue of the
+    # patients its district's institutions sent.
+    "mpi.person": {Scope.CITY: lambda a: Q()},
+    "mpi.sourceidentity": {Scope.CITY: lambda a: Q()},
+    "mpi.linkevent": {Scope.CITY: lambda a: Q()},
+    "mpi.reviewitem": {
+        Scope.CITY: lambda a: Q(),
+        Scope.DISTRICT: lambda a: Q(identity__institution__district_id=a.district_id),
+    },
+    "mpi.linkagemodel": {Scope.CITY: lambda a: Q()},
+    "mpi.mpijob": {Scope.CITY: lambda a: Q()},
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -522,6 +578,15 @@ MODEL_ENTITY = {
     "terminology.valueset": "terminology-value-set",
     "terminology.conceptmapelement": "terminology-concept-map",
     "terminology.conceptmap": "terminology-concept-map",
+    "mpi.cardevent": "health-card",
+    "mpi.cardpilotscope": "health-card",
+    "mpi.healthcard": "health-card",
+    "mpi.sourceidentity": "mpi-person",
+    "mpi.linkevent": "mpi-person",
+    "mpi.person": "mpi-person",
+    "mpi.reviewitem": "mpi-review",
+    "mpi.mpijob": "mpi-model",
+    "mpi.linkagemodel": "mpi-model",
 }
 
 

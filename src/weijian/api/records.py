@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from weijian.accounts.access import access_object, require
 from weijian.api.schema import errors
 from weijian.core.errors import BusinessError
+from weijian.mpi.selectors import upload_link_counts
 from weijian.records import datasets, ws365
 from weijian.records.errors import RecordsErrorCode as E
 from weijian.records.models import Upload
@@ -22,13 +23,18 @@ MAX_ISSUES = 1000
 
 class UploadSerializer(serializers.ModelSerializer):
     source = serializers.CharField(source="source.code")
+    patients = serializers.SerializerMethodField(
+        help_text="主索引匹配结果：auto 自动关联、possible 进入人工审核、new 新建主索引")
+
+    def get_patients(self, upload) -> dict[str, int]:
+        return upload_link_counts(upload.pk)
 
     class Meta:
         model = Upload
         ref_name = "RecordUpload"
         fields = ["id", "source", "kind", "dataset", "file_name", "file_sha256", "status", "total", "created",
                   "updated", "unchanged", "rejected", "position", "error", "received_at", "started_at",
-                  "finished_at"]
+                  "finished_at", "patients"]
 
 
 def _upload_body(upload: Upload, *, issues: bool = False) -> dict:

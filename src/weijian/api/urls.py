@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from weijian.api import cme, divisions, institutions, records, research, workers
+from weijian.api import cards, cme, divisions, institutions, records, research, workers
 from weijian.api.routing import route
 
 app_name = "api"
@@ -55,6 +55,9 @@ v1 = [
     path("records/datasets/<str:dataset>/template.xlsx", route(get=records.DatasetTemplateApi),
          name="records-dataset-template"),
     path("records/uploads/<int:pk>/", route(get=records.UploadDetailApi), name="records-upload-detail"),
+    path("cards/", route(post=cards.CardIssueApi), name="card-list"),
+    path("cards/<str:number>/", route(get=cards.CardLookupApi), name="card-detail"),
+    path("cards/<str:number>/usage/", route(post=cards.CardUsageApi), name="card-usage"),
 ]
 
 urlpatterns = [

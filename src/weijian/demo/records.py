@@ -50,6 +50,7 @@ from weijian.terminology.seed import code_system_url
 from weijian.workforce.idnumber import make_id_number
 
 DEFAULT_RESIDENTS = 50_000
+EMERGENCY_EVERY = 60  # one resident in this many was registered at a hospital's emergency desk without ID
 CHUNK = 5_000  # residents per round (one transaction); each source's part is built as it is sent
 BUNDLE_ENTRIES = 500
 YEARS = 3  # of history
@@ -471,6 +472,18 @@ class Writer:
         return resource
 
     def patient(self, person: Person, rng: random.Random) -> None:
+        if person.index % EMERGENCY_EVERY == EMERGENCY_EVERY - 1:
+            # Registered at the emergency desk without ID card or address, with a relative's phone: name,
+            # birth date and sex agree, the contact does not, so they wait in the MPI's review queue.
+            self.out.append({
+                "resourceType": "Patient", "id": self.patient_id,
+                "identifier": [{"use": "usual", "type": {"text": "病案号"}, "system": identity.patient_system(self.code),
+                                "value": self.local}],
+                "name": [human_name(person.name)], "gender": "male" if person.male else "female",
+                "birthDate": person.birth.isoformat(), "managingOrganization": self.organization,
+                "telecom": [{"system": "phone", "value": "1" + rng.choice("3578") + "".join(rng.choices("0123456789", k=9)),
+                             "use": "mobile"}]})
+            return
         self.out.append({
             "resourceType": "Patient", "id": self.patient_id,
             "identifier": [{"use": "usual", "type": {"text": "病案号"}, "system": identity.patient_system(self.code),

@@ -26,7 +26,8 @@ from weijian.linkage.model import Band, Model, match_weight_to_probability
 
 def blocking_keys(record: Mapping[str, Any]) -> list[str]:
     """The record's blocking keys, e.g. `["id:110105199001020013", "ph:13900000000",
-    "nb:zhangwei|1990-01-02", "bd:1990-01-02|510104", "nd:zhangwei|510104"]` — the same keys as the
+    "nb:zhangwei|1990-01-02", "bd:1990-01-02|510104", "nd:zhangwei|510104", "sb:zhang|1990-01-02",
+    "ad:510104|红星路1号"]` — the same keys as the
     batch prediction's blocking rules (`comparisons.BLOCKING_KEYS`)."""
     keys = []
     for column, value in blocking_values(record).items():

@@ -63,7 +63,7 @@ class SourceIdentity(TimeStampedModel):
     local_id = models.CharField(_("本地标识"), max_length=64)
     institution = models.ForeignKey("orgs.Institution", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("所属机构"))
-    patient_fhir_id = models.CharField(max_length=64, blank=True)  # the Patient resource in the record store
+    patient_fhir_id = models.CharField(max_length=64, blank=True, db_index=True)  # the record store's Patient
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identities",
                                verbose_name=_("主索引"))
     link_state = models.CharField(_("关联状态"), max_length=16, choices=LinkState.choices)
@@ -146,6 +146,7 @@ class LinkEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     reason = models.CharField(max_length=255, blank=True)
+    upload_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # records.Upload that brought it
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -153,3 +154,217 @@ class LinkEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.identity_id} → {self.to_person_id}"
+
+
+class LinkageModelStatus(models.TextChoices):
+    CANDIDATE = "candidate", _("待启用")
+    ACTIVE = "active", _("使用中")
+    RETIRED = "retired", _("已停用")
+
+
+class LinkageModel(models.Model):
+    """A trained matching model (the `weijian.linkage.Model` JSON artefact). One is active at a time: the
+    real-time matcher and re-linking use it. Without any row the shipped bootstrap model is used."""
+
+    version = models.CharField(_("模型版本"), max_length=40, unique=True)
+    artefact = models.TextField()  # Model.to_json(): comparisons, m/u, λ, thresholds, training notes
+    status = models.CharField(_("状态"), max_length=16, choices=LinkageModelStatus.choices,
+                              default=LinkageModelStatus.CANDIDATE)
+    record_count = models.PositiveIntegerField(_("训练记录数"), default=0)
+    comparison = models.JSONField(default=dict)  # against the active model: links that would change
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("训练时间"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("匹配模型")
+
+    def __str__(self):
+        return self.version
+
+
+class MpiJobKind(models.TextChoices):
+    RETRAIN = "retrain", _("重新训练模型")
+    RELINK = "relink", _("按新模型重新关联")
+
+
+class MpiJobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class MpiJob(models.Model):
+    """A long MPI job (retrain, relink) with its progress and result, for the model page."""
+
+    kind = models.CharField(_("任务"), max_length=16, choices=MpiJobKind.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=MpiJobStatus.choices, default=MpiJobStatus.QUEUED)
+    model = models.ForeignKey(LinkageModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs",
+                              verbose_name=_("匹配模型"))
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    phase = models.CharField(max_length=64, blank=True)
+    result = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("主索引任务")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+# ---- Health cards (居民健康卡, WS/T 543) --------------------------------------------------------------------
+# A card is bound to one person (一人一卡: at most one active card at a time). Its status only moves forward:
+# active → lost → replaced / revoked, active → replaced / revoked; a replacement is a new card that points at
+# the old one. `CardEvent` is the append-only status history and usage log; `CardPilotScope` says where the
+# card may be issued and used (see card_services / card_selectors and docs/health-card.md).
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    LOST = "lost", _("已挂失")
+    REPLACED = "replaced", _("已补换")
+    REVOKED = "revoked", _("已注销")
+
+
+class HealthCard(TimeStampedModel):
+    """A resident health card (居民健康卡). The number follows `card_numbers` (19 digits: the issuing
+    district's GB/T 2260 code, a random serial, a Luhn check digit)."""
+
+    card_number = models.CharField(_("卡号"), max_length=19, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="health_cards",
+                               verbose_name=_("主索引"))
+    institution = models.ForeignKey("orgs.Institution", on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("发卡机构"))
+    issued_on = models.DateField(_("发卡日期"))
+    expires_on = models.DateField(_("有效期至"))
+    status = models.CharField(_("状态"), max_length=16, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    reason = models.CharField(_("变更理由"), max_length=255, blank=True)  # of the latest status change
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name=_("补换自"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        verbose_name = _("居民健康卡")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(status="active"),
+                                    name="mpi_card_one_active_per_person"),
+            models.CheckConstraint(condition=models.Q(expires_on__gt=models.F("issued_on")),
+                                   name="mpi_card_expires_after_issue"),
+        ]
+        indexes = [models.Index(fields=["institution", "status"], name="mpi_card_institution_status")]
+
+    def __str__(self):
+        return self.card_number
+
+
+class CardEventKind(models.TextChoices):
+    ISSUE = "issue", _("发卡")
+    LOST = "lost", _("挂失")
+    REPLACE = "replace", _("补换卡")
+    REVOKE = "revoke", _("注销")
+    LOOKUP = "lookup", _("刷卡查询")
+    USE = "use", _("用卡")
+
+
+STATUS_EVENT_KINDS = (CardEventKind.ISSUE, CardEventKind.LOST, CardEventKind.REPLACE, CardEventKind.REVOKE)
+USAGE_EVENT_KINDS = (CardEventKind.LOOKUP, CardEventKind.USE)
+
+
+class CardUsePurpose(models.TextChoices):
+    REGISTRATION = "registration", _("挂号")
+    PAYMENT = "payment", _("缴费")
+    DISPENSING = "dispensing", _("取药")
+    EXAMINATION = "examination", _("检查检验")
+    ADMISSION = "admission", _("入院登记")
+    OTHER = "other", _("其他")
+
+
+class CardEventOutcome(models.TextChoices):
+    OK = "ok", _("成功")
+    REJECTED = "rejected", _("已拒绝")
+
+
+class CardEvent(models.Model):
+    """Append-only: one status change (issue, lost, replace, revoke) or one use of a card (a look-up at a
+    desk, a registration, a payment…), where and by whom. Refused uses (a lost card swiped) are kept too."""
+
+    id = models.BigAutoField(primary_key=True)
+    card = models.ForeignKey(HealthCard, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("类型"), max_length=16, choices=CardEventKind.choices)
+    purpose = models.CharField(_("用卡场景"), max_length=16, choices=CardUsePurpose.choices, blank=True)
+    outcome = models.CharField(_("结果"), max_length=16, choices=CardEventOutcome.choices,
+                               default=CardEventOutcome.OK)
+    institution = models.ForeignKey("orgs.Institution", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("机构"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["card", "-at"], name="mpi_card_event_card_at")]
+
+    def __str__(self):
+        return f"{self.kind} {self.card_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("CardEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("CardEvent is append-only")
+
+
+class PilotScopeKind(models.TextChoices):
+    CITY = "city", _("全市")
+    DISTRICT = "district", _("区（县）")
+    INSTITUTION = "institution", _("机构")
+
+
+class CardPilotScope(models.Model):
+    """One participant of the health-card pilot: an institution, a district (every institution in it), or
+    the whole city. With no row at all the card is not open anywhere yet (issue and look-up are refused
+    with a message saying so); status changes of existing cards (lost, revoke) are never restricted."""
+
+    kind = models.CharField(_("范围类型"), max_length=16, choices=PilotScopeKind.choices)
+    district = models.ForeignKey("orgs.Division", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("区（县）"))
+    institution = models.ForeignKey("orgs.Institution", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("机构"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "district_id", "institution_id"]
+        verbose_name = _("居民健康卡试点范围")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="city", district__isnull=True, institution__isnull=True)
+                           | models.Q(kind="district", district__isnull=False, institution__isnull=True)
+                           | models.Q(kind="institution", district__isnull=True, institution__isnull=False)),
+                name="mpi_card_pilot_kind_target"),
+            models.UniqueConstraint(fields=["kind"], condition=models.Q(kind="city"), name="mpi_card_pilot_one_city"),
+            models.UniqueConstraint(fields=["district"], condition=models.Q(district__isnull=False),
+                                    name="mpi_card_pilot_district"),
+            models.UniqueConstraint(fields=["institution"], condition=models.Q(institution__isnull=False),
+                                    name="mpi_card_pilot_institution"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.district_id or self.institution_id or ''}".strip()

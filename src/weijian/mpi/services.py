@@ -15,7 +15,15 @@ from weijian.core import crypto
 from weijian.core.errors import BusinessError
 from weijian.mpi import golden
 from weijian.mpi.errors import MpiErrorCode as E
-from weijian.mpi.models import LinkEvent, LinkEventKind, LinkState, Person, SourceIdentity
+from weijian.mpi.models import (
+    LinkEvent,
+    LinkEventKind,
+    LinkState,
+    Person,
+    ReviewItem,
+    ReviewStatus,
+    SourceIdentity,
+)
 from weijian.workforce.idnumber import mask_id_number
 
 ID_PURPOSE = "citizen-id-number"  # the record store's purpose too: one blind index finds both
@@ -37,13 +45,19 @@ def new_empi() -> str:
             return empi
 
 
+def mask_phone(phone: str) -> str:
+    """138****2233: enough to recognise, not to call."""
+    return (phone[:3] + "****" + phone[-4:]) if len(phone) >= 7 else ""
+
+
 def standardised_of(identity: SourceIdentity) -> dict:
     return json.loads(crypto.decrypt(identity.standardised))
 
 
 def identity_create(*, source_code: str, local_id: str, record: dict, person: Person | None = None,
                     state: str = LinkState.NEW, match_weight: float | None = None, model_version: str = "",
-                    institution_id=None, patient_fhir_id: str = "", actor=None) -> SourceIdentity:
+                    institution_id=None, patient_fhir_id: str = "", actor=None,
+                    upload_id: int | None = None) -> SourceIdentity:
     """A new source identity, on `person` or on a new person of its own; the golden record follows."""
     with transaction.atomic():
         if person is None:
@@ -54,7 +68,7 @@ def identity_create(*, source_code: str, local_id: str, record: dict, person: Pe
             model_version=model_version, standardised=crypto.encrypt(json.dumps(record, ensure_ascii=False)),
             received_at=timezone.now())
         LinkEvent.objects.create(identity=identity, kind=LinkEventKind.LINK, to_person=person, state=state,
-                                 match_weight=match_weight, actor=actor)
+                                 match_weight=match_weight, actor=actor, upload_id=upload_id)
         refresh_golden(person)
     return identity
 
@@ -159,10 +173,95 @@ def refresh_golden(person: Person) -> Person:
     person.id_number_index = crypto.blind_index(id_number, purpose=ID_PURPOSE) if id_number else ""
     person.id_number_masked = mask_id_number(id_number) if id_number else ""
     person.phone_encrypted = crypto.encrypt(phone) if phone else ""
-    person.phone_masked = (phone[:3] + "****" + phone[-4:]) if len(phone) >= 7 else ""
+    person.phone_masked = mask_phone(phone)
     person.address = chosen["address"][0][:255]
     person.address_district = chosen["address_district"][0][:6]
     person.survivorship = {field: {"identity": identity_id, "rule": rule}
                            for field, (_value, identity_id, rule) in chosen.items() if identity_id}
     person.save()
     return person
+
+
+# ---- the review queue ----------------------------------------------------------------------------------
+
+REVIEW_ENTITY = "mpi-review"
+
+
+def _active_person(person: Person) -> Person:
+    """Follow merges to the person that holds the identities now."""
+    seen = set()
+    while not person.active and person.merged_into_id and person.pk not in seen:
+        seen.add(person.pk)
+        person = person.merged_into
+    return person
+
+
+def _open_item(item: ReviewItem) -> ReviewItem:
+    item = ReviewItem.objects.select_for_update(of=("self",)).select_related("identity", "candidate").get(pk=item.pk)
+    if item.status != ReviewStatus.OPEN:
+        raise BusinessError(E.REVIEW_CLOSED)
+    return item
+
+
+def _close(item: ReviewItem, status: str, actor, reason: str) -> None:
+    item.status, item.decided_by, item.decided_at, item.reason = status, actor, timezone.now(), reason
+    item.save(update_fields=["status", "decided_by", "decided_at", "reason", "updated_at"])
+
+
+def review_accept(*, actor, item: ReviewItem, reason: str) -> Person:
+    """The identity is the candidate person: its person is merged into the candidate (undo with
+    `person_unmerge`); the identity's other open items are superseded."""
+    require(actor, REVIEW_ENTITY, "decide")
+    reason = _reason(reason)
+    with transaction.atomic():
+        item = _open_item(item)
+        candidate = _active_person(item.candidate)
+        own = item.identity.person
+        if own.pk != candidate.pk:
+            candidate = person_merge(actor=actor, survivor=candidate, merged=own, reason=reason)
+        _close(item, ReviewStatus.ACCEPTED, actor, reason)
+        ReviewItem.objects.filter(identity=item.identity, status=ReviewStatus.OPEN).update(
+            status=ReviewStatus.SUPERSEDED, updated_at=timezone.now())
+        audit_record(actor=actor, action=AuditAction.MPI_REVIEW, entity=ENTITY, entity_id=candidate.pk,
+                     summary=f"确认匹配 {item.identity}（权重 {item.match_weight:.1f}）→ {candidate.empi}：{reason}")
+    return candidate
+
+
+def review_reject(*, actor, item: ReviewItem, reason: str) -> SourceIdentity:
+    """The identity is not the candidate: a manual no-match, which later automatic runs respect."""
+    require(actor, REVIEW_ENTITY, "decide")
+    reason = _reason(reason)
+    with transaction.atomic():
+        item = _open_item(item)
+        _close(item, ReviewStatus.REJECTED, actor, reason)
+        identity = item.identity
+        if not ReviewItem.objects.filter(identity=identity, status=ReviewStatus.OPEN).exists():
+            LinkEvent.objects.create(identity=identity, kind=LinkEventKind.REVIEW, from_person_id=identity.person_id,
+                                     to_person_id=identity.person_id, state=LinkState.MANUAL_NO_MATCH,
+                                     match_weight=item.match_weight, actor=actor, reason=reason)
+            identity.link_state = LinkState.MANUAL_NO_MATCH
+            identity.save(update_fields=["link_state", "updated_at"])
+        audit_record(actor=actor, action=AuditAction.MPI_REVIEW, entity=ENTITY, entity_id=identity.person_id,
+                     summary=f"确认不匹配 {identity} ≠ {item.candidate.empi}（权重 {item.match_weight:.1f}）：{reason}")
+    return identity
+
+
+def review_decide_many(*, actor, items, accept: bool, reason: str) -> dict[str, int]:
+    """Accept or reject several items with one reason; each is decided (and audited) on its own, and
+    items already decided meanwhile are counted as skipped, not failed."""
+    require(actor, REVIEW_ENTITY, "decide")
+    reason = _reason(reason)
+    items = list(items)
+    if not items:
+        raise BusinessError(E.NOTHING_SELECTED)
+    decide = review_accept if accept else review_reject
+    done = skipped = 0
+    for item in items:
+        try:
+            decide(actor=actor, item=item, reason=reason)
+            done += 1
+        except BusinessError as exc:
+            if exc.code not in (E.REVIEW_CLOSED, E.PERSON_INACTIVE, E.SAME_PERSON):
+                raise
+            skipped += 1
+    return {"done": done, "skipped": skipped}

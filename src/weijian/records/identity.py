@@ -36,3 +36,11 @@ def patient_system(source_code: str) -> str:
 def encounter_system(source_code: str) -> str:
     """The identifier system of a source's local visit / admission numbers."""
     return f"{BASE}/sid/source/{source_code}/encounter"
+
+
+def source_of_patient_system(system: str) -> str:
+    """The source code of a `patient_system(...)` URL, or "" when it is not one."""
+    prefix, suffix = f"{BASE}/sid/source/", "/patient"
+    if system.startswith(prefix) and system.endswith(suffix):
+        return system[len(prefix):-len(suffix)]
+    return ""

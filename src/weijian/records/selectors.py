@@ -13,6 +13,7 @@ from weijian.accounts.access import clinical_filter, clinical_patient_allowed
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_many, audit_record
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
+from weijian.mpi.selectors import linked_patient_ids
 from weijian.records import search
 from weijian.records.errors import RecordsErrorCode as E
 from weijian.records.models import ReferenceIndex, Resource, ResourceVersion
@@ -131,15 +132,17 @@ class EverythingPage:
 
 def patient_everything(actor, patient_id: str, *, since=None, types: list[str] | None = None, count: int = 100,
                        cursor: int = 0) -> EverythingPage:
-    """The resident's whole record: their Patient, every resource in their compartment and, on the first page,
-    the organisations and practitioners it refers to. Paged by the stored row id (keyset): ids never change
+    """The resident's whole record: their Patient, every resource in their compartment — and in the
+    compartments of the Patients other sources sent of the same person (the master patient index links
+    them) — and, on the first page, the organisations and practitioners it refers to. Paged by the stored row id (keyset): ids never change
     on update and new rows get larger ones, so a client following `next` sees each resource once, never loops.
     """
     if not clinical_patient_allowed(actor, patient_id):
         if clinical_filter(actor) is None:
             raise PermissionDenied
         raise NotFoundOrForbidden
-    rows = Resource.objects.filter(patient=patient_id, deleted=False)
+    patients = linked_patient_ids(patient_id)
+    rows = Resource.objects.filter(patient__in=patients, deleted=False)
     if types:
         rows = rows.filter(type__in=types)
     if since is not None:
@@ -149,17 +152,17 @@ def patient_everything(actor, patient_id: str, *, since=None, types: list[str] |
     more = len(page) > count
     page = page[:count]
     if cursor == 0:
-        page += _referenced_directory(patient_id, types, since)
+        page += _referenced_directory(patients, types, since)
     audit_record(actor=actor, action=AuditAction.RECORD_READ, entity="Patient", entity_id=patient_id,
-                 summary=f"Patient/{patient_id}/$everything（{len(page)} 条）")
+                 summary=f"Patient/{patient_id}/$everything（{len(page)} 条，{len(patients)} 个来源的档案）")
     return EverythingPage(page, page[count - 1].pk if more else None)
 
 
-def _referenced_directory(patient_id: str, types, since) -> list[Resource]:
+def _referenced_directory(patients: list[str], types, since) -> list[Resource]:
     wanted = [t for t in ("Organization", "Practitioner") if not types or t in types]
     if not wanted:
         return []
-    targets = (ReferenceIndex.objects.filter(resource__patient=patient_id, target_type__in=wanted)
+    targets = (ReferenceIndex.objects.filter(resource__patient__in=patients, target_type__in=wanted)
                .values_list("target_type", "target_id").distinct())
     by_type: dict[str, set[str]] = {}
     for type_, fhir_id in targets:

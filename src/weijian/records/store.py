@@ -23,7 +23,7 @@ from django.utils import timezone
 from weijian.core import crypto
 from weijian.core.errors import BusinessError
 from weijian.imports.bulk import field_in, insert_rows, reserve_ids
-from weijian.records import searchparams
+from weijian.records import patients, searchparams
 from weijian.records.errors import RecordsErrorCode as E
 from weijian.records.identity import CITIZEN_ID_SYSTEM
 from weijian.records.models import (
@@ -255,6 +255,7 @@ def apply_changes(changes: list[Change], *, source=None, institution_id=None, up
     insert_rows(ResourceVersion, ["resource_id", "version", "updated", "method", "deleted", "content", "upload_id"],
                 ((r.pk, v, t, m, d, c, u) for r, v, t, m, d, c, u in versions))
     _write_index(index_rows)
+    patients.link_written(changes, outcomes, source=source, upload_id=upload_id)
     return outcomes
 
 

@@ -27,6 +27,10 @@ NAV = (
     # the security administrator grants clinical access.
     ("records:index", _("健康档案"), "bi-heart-pulse",
      (("health-record", "view"), ("record-upload", "list"), ("record-grant", "list"))),
+    # The information centre keeps the index; district bureaus follow its review queue; institutions and
+    # card readers use the health card.
+    ("mpi:index", _("主索引与健康卡"), "bi-person-vcard",
+     (("mpi-review", "list"), ("mpi-person", "list"), ("health-card", "list"))),
     ("imports:job-list", _("数据导入"), "bi-upload", ("import-job", "list")),
     ("accounts:user-list", _("账户管理"), "bi-person-gear", ("account", "list")),
     ("audit:event-list", _("审计日志"), "bi-journal-check", ("audit", "list")),
@@ -69,6 +73,12 @@ SECTION_TABS = {
         ("records:upload-list", _("上传批次"), ("record-upload", "list")),
         ("records:source-list", _("数据来源"), ("record-source", "list")),
         ("records:grant-list", _("临床授权"), ("record-grant", "list")),
+    ),
+    "/mpi/": (
+        ("mpi:review-list", _("疑似匹配审核"), ("mpi-review", "list")),
+        ("mpi:person-list", _("主索引"), ("mpi-person", "list")),
+        ("mpi:models", _("匹配模型"), ("mpi-model", "view")),
+        ("cards:list", _("居民健康卡"), ("health-card", "list")),
     ),
     "/terminology/": (
         ("terminology:code-system-list", _("代码系统"), ("terminology-code-system", "list")),

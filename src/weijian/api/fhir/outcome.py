@@ -31,6 +31,7 @@ ISSUE_CODES = {
     "value_set_not_found": ("not-found", 404),
     "concept_map_not_found": ("not-found", 404),
     "code_not_found": ("not-found", 404),
+    "pix_not_found": ("not-found", 404),
     "method_not_allowed": ("not-supported", None),
     "unsupported_media_type": ("not-supported", None),
     "parse_error": ("structure", None),

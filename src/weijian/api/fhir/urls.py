@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from weijian.api.fhir import records, views
+from weijian.api.fhir import mpi, records, views
 from weijian.records.searchparams import SUPPORTED_TYPES
 
 app_name = "fhir"
@@ -31,6 +31,8 @@ urlpatterns = [
     path("ConceptMap/<int:pk>/$translate", views.ConceptMapTranslateView.as_view(),
          name="conceptmap-instance-translate"),
     path("", records.BundleView.as_view(), name="bundle"),
+    path("Patient/$match", mpi.MatchView.as_view(), name="patient-match"),
+    path("Patient/$ihe-pix", mpi.PixView.as_view(), name="patient-pix"),
     path("Patient/<str:fhir_id>/$everything", records.EverythingView.as_view(), name="patient-everything"),
     re_path(rf"^(?P<type_>{_TYPES})$", records.TypeView.as_view(), name="type"),
     re_path(rf"^(?P<type_>{_TYPES})/(?P<fhir_id>[A-Za-z0-9\-.]{{1,64}})$", records.InstanceView.as_view(),

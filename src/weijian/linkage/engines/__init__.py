@@ -48,7 +48,12 @@ DEFAULT_EM_BLOCKING_RULES: tuple[str, ...] = (
     "l.birth_date = r.birth_date AND l.birth_date <> ''",
     "l.id_ok = r.id_ok AND l.id_ok <> ''",
 )
-DEFAULT_THRESHOLD_UPPER = 10.0  # match weight, p ≈ 0.999
+#: At or above it the MPI links automatically: match weight 6 (p ≈ 0.985), chosen on the synthetic city
+#: (benchmarks/mpi_quality.py, docs/mpi-quality.md). On 200,000 records with the ordinary error mix it
+#: gave the best pairwise F1 (precision 0.999, recall 0.998): it links records that agree on name, birth
+#: date and sex and on nothing else (weight ≈ 8 in such a city, less in a larger one), which 10
+#: (p ≈ 0.999) left to review.
+DEFAULT_THRESHOLD_UPPER = 6.0
 DEFAULT_THRESHOLD_LOWER = 0.0  # match weight, p = 0.5
 DEFAULT_SEED = 7
 
@@ -135,7 +140,7 @@ class CappedKey:
     """A blocking-key value left out of its rule because too many records share it (a hospital
     switchboard phone, a placeholder ID). The value itself is not reported, only a hash."""
 
-    rule: str  # blocking key prefix: "id", "ph", "nb", "bd", "nd"
+    rule: str  # blocking key prefix: "id", "ph", "nb", "bd", "nd", "sb", "ad"
     value_hash: str  # first 16 hex digits of sha256(value)
     count: int
 
@@ -327,7 +332,8 @@ def predict(
     cap: int = DEFAULT_BLOCKING_CAP,
 ) -> Prediction:
     """Dedupe one frame with `model`: pairs sharing any blocking key (id, phone, name+birth date,
-    birth date+district, name+district; over-full key values capped at `cap`) scored by Splink, kept when
+    birth date+district, name+district, surname+birth date, address; over-full key values capped at
+    `cap`) scored by Splink, kept when
     `match_weight >= threshold` (all blocked pairs when None)."""
     runner = engine if isinstance(engine, Engine) else get_engine(engine)
     prepared, capped = cap_blocking_keys(prepare_frame(frame), cap=cap)

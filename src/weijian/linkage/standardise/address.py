@@ -76,6 +76,15 @@ class ParsedAddress(NamedTuple):
         """The street's code, or its name when the gazetteer does not list it."""
         return self.street_code or self.street_name
 
+    @property
+    def key(self) -> str:
+        """The address as linkage compares it: `normalised` without the street (街道/镇), which people write
+        or leave out at will; the street is compared on its own (`street_key`)."""
+        if not self.street_name:
+            return self.normalised
+        cut = len(self.normalised) - len(self.detail) - len(self.street_name)
+        return self.normalised[:cut] + self.detail
+
 
 def level_of(code: str) -> str:
     if len(code) == 9:

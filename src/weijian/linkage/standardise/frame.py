@@ -26,9 +26,9 @@ from weijian.linkage.standardise.idnumber import (
     WEIGHTS,
     check_id_number,
 )
-from weijian.linkage.standardise.names import clean_name
+from weijian.linkage.standardise.names import REASON_NEWBORN, clean_name
 from weijian.linkage.standardise.phone import FILLER_NUMBERS, normalise_phone
-from weijian.linkage.standardise.record import REASON_ID_OTHER_PERSON, STANDARDISED_COLUMNS
+from weijian.linkage.standardise.record import REASON_ID_OTHER_PERSON, STANDARDISED_COLUMNS, newborn_id_cutoff
 
 _WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
 _CHECK_BYTES = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
@@ -71,8 +71,11 @@ def standardise_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None, *,
     sex_problem = _item(sexes, 1)[sex_codes]
 
     usable = np.isin(ids["status"], list(USABLE_STATUSES))
+    # a newborn's placeholder name with an adult's ID: a parent's ID (see `standardise_record`)
+    newborn = np.array([REASON_NEWBORN in name.problems for name in names], dtype=bool)[name_codes]
+    parents_id = newborn & (ids["birth_date"] != "") & (ids["birth_date"] <= newborn_id_cutoff(today))
     consistent = (usable & ((birth_date == "") | (birth_date == ids["birth_date"]))
-                  & ((sex == "") | (ids["sex"] == "") | (sex == ids["sex"])))
+                  & ((sex == "") | (ids["sex"] == "") | (sex == ids["sex"])) & ~parents_id)
     from_id = consistent & (birth_date == "")
     out["birth_date"] = np.where(from_id, ids["birth_date"], birth_date)
     out["birth_date_from_id"] = from_id
@@ -84,6 +87,7 @@ def standardise_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None, *,
     addresses, address_codes = _per_distinct(column("address"),
                                              lambda v: parse_address(v, gazetteer, cached=False))
     out["address"] = _field(addresses, "normalised", str)[address_codes]
+    out["address_key"] = _field(addresses, "key", str)[address_codes]
     out["address_district"] = _field(addresses, "district_code", str)[address_codes]
     out["address_street"] = _field(addresses, "street_key", str)[address_codes]
     address_problems = _field(addresses, "problems", tuple)[address_codes]

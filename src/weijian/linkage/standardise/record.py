@@ -10,7 +10,7 @@ from weijian.linkage.standardise._text import as_text
 from weijian.linkage.standardise.address import Gazetteer, parse_address
 from weijian.linkage.standardise.demographics import parse_birth_date, parse_sex
 from weijian.linkage.standardise.idnumber import check_id_number
-from weijian.linkage.standardise.names import clean_name
+from weijian.linkage.standardise.names import REASON_NEWBORN, clean_name
 from weijian.linkage.standardise.phone import normalise_phone
 
 STANDARDISED_COLUMNS = (
@@ -19,12 +19,15 @@ STANDARDISED_COLUMNS = (
     "id_number", "id_status", "id_birth_date", "id_sex",
     "birth_date", "birth_date_from_id", "sex", "id_consistent",
     "phone",
-    "address", "address_district", "address_street",
+    "address", "address_key", "address_district", "address_street",
     "problems",
 )
 RAW_FIELDS = ("record_id", "source", "local_id", "name", "sex", "birth_date", "id_number", "phone", "address")
 
 REASON_ID_OTHER_PERSON = "身份证号与出生日期或性别不符（可能是他人证件）"
+#: A record named as a newborn (王芳之子, 新生儿) with the ID of someone this many years old or more carries a
+#: parent's ID, even when the record has no birth date to disagree with it.
+NEWBORN_ID_MAX_AGE_YEARS = 12
 
 
 def standardise_record(raw: dict, gazetteer: Gazetteer | None = None, *,
@@ -37,6 +40,8 @@ def standardise_record(raw: dict, gazetteer: Gazetteer | None = None, *,
     sex, sex_problem = parse_sex(raw.get("sex"))
     address = parse_address(raw.get("address"), gazetteer)
     consistent = id_consistent(id_check.usable, id_check.birth_date, id_check.sex, birth_date, sex)
+    if consistent and REASON_NEWBORN in name.problems and id_check.birth_date <= newborn_id_cutoff(today):
+        consistent = False
     problems = [*name.problems, *id_check.problems, birth_problem, sex_problem, *address.problems]
     if id_check.usable and not consistent:
         problems.append(REASON_ID_OTHER_PERSON)
@@ -65,6 +70,7 @@ def standardise_record(raw: dict, gazetteer: Gazetteer | None = None, *,
         "id_consistent": consistent,
         "phone": normalise_phone(raw.get("phone")),
         "address": address.normalised,
+        "address_key": address.key,
         "address_district": address.district_code,
         "address_street": address.street_key,
         "problems": [problem for problem in problems if problem],
@@ -76,3 +82,11 @@ def id_consistent(usable: bool, id_birth_date: str, id_sex: str, birth_date: str
     where the record has them. A mother's ID typed on her newborn's record fails here."""
     return (usable and (not birth_date or birth_date == id_birth_date)
             and (not sex or not id_sex or sex == id_sex))
+
+
+def newborn_id_cutoff(today: dt.date) -> str:
+    """The latest ID birth date (ISO) that cannot be a newborn's own: `NEWBORN_ID_MAX_AGE_YEARS` before today."""
+    try:
+        return today.replace(year=today.year - NEWBORN_ID_MAX_AGE_YEARS).isoformat()
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - NEWBORN_ID_MAX_AGE_YEARS, day=28).isoformat()

@@ -18,6 +18,7 @@ from weijian.accounts.access import access_object, can, require, scoped_queryset
 from weijian.accounts.pages import ScopedListPage, get_or_404
 from weijian.core.forms import StyledForm
 from weijian.core.pages import Col, display
+from weijian.mpi.selectors import upload_link_counts
 from weijian.records.models import Source, Upload, UploadKind, UploadStatus
 
 ENTITY = "record-upload"
@@ -112,6 +113,7 @@ def upload_detail_view(request, pk: int):
         "status_badge": STATUS_BADGE.get(upload.status, "secondary"),
         "counts": [(_("条目数"), upload.total), (_("新增"), upload.created), (_("更新"), upload.updated),
                    (_("未变化"), upload.unchanged), (_("拒收"), upload.rejected)],
+        "patients": upload_link_counts(upload.pk),
     })
 
 
