@@ -28,8 +28,7 @@ migrated database by `mpi.bulkload.load_clustered` (the values `link_arrivals` w
 copied from the PostgreSQL database, ids and ciphertexts included, or loaded the same way without one), after
 ANALYZE: 1,000 timed `matching.match(record, model)` calls (p50/p95/p99; standardising the query is timed
 apart), after 20 untimed warm-up calls, then a breakdown of 200 calls into their steps (blind indexes, each
-SQL query, decrypting, scoring), and the same calls again with a proposed one-statement candidate query in
-place of matching's three ORM queries (`proposed_one_query`: timed, and checked to give the same results).
+SQL statement, decrypting, scoring).
 Splink's own real-time call on the same records, with the same model: `linker.inference.predict_between(new
 record, index)` (Splink 5's successor of `find_matches_to_new_records`) for 20 of the queries. Weights are checked in the run: each candidate's weight equals `realtime.score` of the
 stored record (1e-9) and Splink's weight for the same pair (1e-9) → `weights_identical`. Goal: p95 ≤ 10 ms on
@@ -459,7 +458,7 @@ def _time_matches(engine: str, params: dict, work: Path, identity_record: dict, 
             t2 = time.perf_counter()
             candidates = [{**json.loads(crypto.decrypt(text)), "record_id": str(pk)} for pk, _p, text in rows]
             t3 = time.perf_counter()
-            realtime.best_matches(record, candidates, model, limit=len(candidates))
+            realtime.rank(record, candidates, model)
             t4 = time.perf_counter()
             for name, value in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                 steps[name].append(value)
@@ -490,69 +489,10 @@ def _time_matches(engine: str, params: dict, work: Path, identity_record: dict, 
            f"p95 {breakdown['identities_scored']['p95']}, max {breakdown['identities_scored']['max']}; identities "
            f"sharing a key (mean / p95): "
          + ", ".join(f"{k} {v['mean']}/{v['p95']}" for k, v in breakdown["key_members"].items()))
-    proposed = _time_proposed(engine, records, results, model)
     return {"queries": len(times), **latency, "standardise_p95_ms": _ms(standardise_times, 0.95),
             "decisions": decisions, "duplicates_found_best": round(found / duplicates, 4) if duplicates else None,
             "auto_links_right": auto_right, "auto_links_wrong": auto_wrong,
-            "score_check": {"pairs": checked, "max_diff": worst}, "breakdown": breakdown,
-            "proposed_one_query": proposed}
-
-
-def _one_query_candidates(keys: dict[str, str], *, exclude: int | None) -> tuple[list[tuple], list[str]]:
-    """A proposed `matching._candidate_identities`: one SQL statement, no ORM, instead of three ORM queries
-    (the key counts, the identity ids, the identities). Each key is counted only up to CAP + 1 members, so
-    a switchboard key costs CAP + 1 index entries, not all of them. Same result."""
-    from django.db import connection
-
-    from weijian.mpi import matching
-
-    if not keys:
-        return [], []
-    cap = int(matching.CANDIDATE_CAP)
-    if connection.vendor == "postgresql":
-        wanted, keys_param = "unnest(%s::text[]) AS w(key)", list(keys)
-    else:
-        wanted, keys_param = "(SELECT value AS key FROM json_each(%s)) AS w", json.dumps(list(keys))
-    sql = f"""
-        WITH counts AS (
-            SELECT w.key, (SELECT count(*) FROM (SELECT 1 FROM mpi_blockingkey b WHERE b.key = w.key
-                                                 LIMIT {cap + 1}) AS s) AS n
-            FROM {wanted})
-        SELECT c.key, NULL, NULL, NULL FROM counts c WHERE c.n > {cap}
-        UNION ALL
-        SELECT NULL, i.id, i.person_id, i.standardised FROM mpi_sourceidentity i
-        WHERE i.id IN (SELECT b.identity_id FROM mpi_blockingkey b JOIN counts c ON c.key = b.key
-                       WHERE c.n <= {cap}) AND i.id <> %s"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [keys_param, -1 if exclude is None else exclude])
-        fetched = cursor.fetchall()
-    capped = sorted({keys[row[0]] for row in fetched if row[0] is not None})
-    return [row[1:] for row in fetched if row[0] is None], capped
-
-
-def _time_proposed(engine: str, records: list, results: list, model) -> dict:
-    """The same matches with `_one_query_candidates` in place of matching's three ORM queries: timed, and
-    checked to give the same decisions, candidates and weights."""
-    from weijian.mpi import matching
-
-    original = matching._candidate_identities
-    matching._candidate_identities = _one_query_candidates
-    try:
-        for record in records[:WARM_UP]:
-            matching.match(record, model)
-        times, same = [], 0
-        for record, before in zip(records, results, strict=True):
-            mark = time.perf_counter()
-            result = matching.match(record, model)
-            times.append(time.perf_counter() - mark)
-            same += (result.decision, result.capped, [(c.identity_id, c.score.match_weight) for c in result.candidates]) \
-                == (before.decision, before.capped, [(c.identity_id, c.score.match_weight) for c in before.candidates])
-    finally:
-        matching._candidate_identities = original
-    latency = _latency(times)
-    _say(f"  {engine}: proposed (one SQL statement for the candidates): p50 {latency['p50_ms']} ms, "
-         f"p95 {latency['p95_ms']} ms, p99 {latency['p99_ms']} ms; same result on {same} of {len(times)} queries")
-    return {**latency, "same_results": same}
+            "score_check": {"pairs": checked, "max_diff": worst}, "breakdown": breakdown}
 
 
 def _person_truths(work: Path, person_of: dict) -> dict:

@@ -97,18 +97,14 @@ def score(record: Mapping[str, Any], candidate: Mapping[str, Any], model: Model)
     return _score_from_levels(right[UNIQUE_ID_COLUMN], levels, model, model.match_weight(levels))
 
 
-def best_matches(
-    record: Mapping[str, Any],
-    candidates: Sequence[Mapping[str, Any]],
-    model: Model,
-    *,
-    limit: int = 10,
-    min_match_weight: float | None = None,
-) -> list[Score]:
-    """The `limit` best-scoring candidates, highest match weight first (ties by record_id), optionally
-    only those with `match_weight >= min_match_weight`. Weights are looked up and summed with NumPy in
-    the same order as `Model.match_weight`, so they equal `score()` exactly."""
-    if not candidates or limit <= 0:
+def rank(
+    record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]], model: Model
+) -> list[tuple[str, tuple[int, ...], float]]:
+    """(record_id, levels, match weight) of every candidate, highest weight first (ties by record_id),
+    without building the per-field explanations (`explain` does that for the ones shown). Weights are
+    looked up and summed with NumPy in the same order as `Model.match_weight`, so they equal `score()`
+    exactly."""
+    if not candidates:
         return []
     left = prepare_record(record)
     prepared = [prepare_record(candidate) for candidate in candidates]
@@ -119,9 +115,27 @@ def best_matches(
         weights = weights + table[levels[:, column]]
     ids = np.array([right[UNIQUE_ID_COLUMN] for right in prepared], dtype=object)
     order = np.lexsort((ids, -weights))
+    return [(ids[i], tuple(int(x) for x in levels[i]), float(weights[i])) for i in order]
+
+
+def explain(record_id: str, levels: Sequence[int], weight: float, model: Model) -> Score:
+    """The `Score` of a ranked candidate: its weight with each field's level and contribution."""
+    return _score_from_levels(record_id, levels, model, weight)
+
+
+def best_matches(
+    record: Mapping[str, Any],
+    candidates: Sequence[Mapping[str, Any]],
+    model: Model,
+    *,
+    limit: int = 10,
+    min_match_weight: float | None = None,
+) -> list[Score]:
+    """The `limit` best-scoring candidates, highest match weight first (ties by record_id), optionally
+    only those with `match_weight >= min_match_weight`."""
+    if limit <= 0:
+        return []
+    ranked = rank(record, candidates, model)
     if min_match_weight is not None:
-        order = order[weights[order] >= min_match_weight]
-    return [
-        _score_from_levels(ids[i], tuple(int(x) for x in levels[i]), model, float(weights[i]))
-        for i in order[:limit]
-    ]
+        ranked = [row for row in ranked if row[2] >= min_match_weight]
+    return [explain(*row, model) for row in ranked[:limit]]
