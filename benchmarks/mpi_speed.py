@@ -11,7 +11,7 @@ switchboard phone shared by thousands of arrivals.
 Records are `weijian.linkage.synthetic` residents (the "ordinary" error mix) with known truth.
 
 (1) **Batch** (child process, so its peak memory is its own): `standardise_frame` (the synthetic city's
-gazetteer) → `engines.train` (library defaults) → `engines.predict` at the model's upper threshold →
+gazetteer) → `engines.prepare_frame` (once) → `engines.train` (library defaults) → `engines.predict` at the model's upper threshold →
 `engines.cluster`, each step timed; pairwise precision/recall/F1 against the truth
 (`synthetic.pairwise_scores`). Then plain Splink on the same raw records (`mpi_quality.run_splink_default`:
 Splink's tutorial settings on the raw fields) with its time and F1. Goals: ≤ 30 s and ≤ 4 GB for 1,000,000
@@ -106,19 +106,24 @@ def child_batch(work: Path, params: dict) -> dict:
         mark = time.perf_counter()
         _say(f"  batch {name}: {seconds[name]:.1f} s (peak {_peak_mb()} MB so far)")
 
+    records = len(raw)
     standardised = standardise_frame(raw, city)
+    del raw
     step("standardise")
-    model = engines.train(standardised)
+    prepared = engines.prepare_frame(standardised)  # once, for training and prediction
+    del standardised
+    step("prepare")
+    model = engines.train(prepared)
     step("train")
-    prediction = engines.predict(standardised, model, threshold=model.threshold_upper)
+    prediction = engines.predict(prepared, model, threshold=model.threshold_upper)
     step("predict")
-    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=standardised["record_id"])
+    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=prepared["record_id"])
     step("cluster")
     total = time.perf_counter() - started
     scores = pairwise_scores(clusters, truth)
     if params.get("model_out"):
         (work / params["model_out"]).write_text(model.to_json(), encoding="utf-8")
-    return {"records": len(raw), "residents": len(set(truth.values())), "seconds": round(total, 1),
+    return {"records": records, "residents": len(set(truth.values())), "seconds": round(total, 1),
             "steps_s": seconds, "peak_mb": _peak_mb(), "precision": round(scores["precision"], 5),
             "recall": round(scores["recall"], 5), "f1": round(scores["f1"], 5), "fp": scores["fp"],
             "fn": scores["fn"], "pairs_scored": len(prediction.pairs), "capped_keys": len(prediction.capped),
@@ -245,9 +250,7 @@ def child_rt_prepare(work: Path, params: dict) -> dict:
         (work / "model.json").write_text(model.to_json(), encoding="utf-8")
     # engines.predict, with the prepared frame kept for Splink's real-time call below
     mark = time.perf_counter()
-    # row by row, so in slices: the same frame without holding millions of dicts at once
-    prepared = pd.concat([engines.prepare_frame(standardised.iloc[start:start + 200_000])
-                          for start in range(0, len(standardised), 200_000)], ignore_index=True)
+    prepared = engines.prepare_frame(standardised)
     prepare_s = time.perf_counter() - mark
     capped_frame, _capped = engines.cap_blocking_keys(prepared)
     runner = engines.get_engine()

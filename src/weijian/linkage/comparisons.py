@@ -18,8 +18,9 @@ Why the two evaluations agree exactly:
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +51,8 @@ PREPARED_COLUMNS = (
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TYPO_ID_STATUSES = frozenset({"bad_checksum", "bad_date", "bad_format"})
-_USABLE_ID_STATUSES = frozenset({"valid", "legacy15"})
+TYPO_ID_STATUSES = frozenset({"bad_checksum", "bad_date", "bad_format"})
+USABLE_ID_STATUSES = frozenset({"valid", "legacy15"})
 
 
 def _missing_value(value: Any) -> bool:
@@ -64,11 +65,11 @@ def _missing_value(value: Any) -> bool:
         return True
 
 
-def _text(value: Any) -> str:
+def text_value(value: Any) -> str:
     return "" if _missing_value(value) else str(value).strip()
 
 
-def _flag(value: Any) -> bool:
+def flag_value(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "t", "y", "yes"}
     return False if _missing_value(value) else bool(value)
@@ -80,6 +81,7 @@ _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("r", "l")
 _FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred syllables make every name
 def fuzzy_syllable(syllable: str) -> str:
     """One pinyin syllable with the near-homophone confusions folded: 平翘舌 (z/zh, c/ch, s/sh), n/l, r/l,
     f/h and 前后鼻音 (an/ang, en/eng, in/ing): "zheng" and "zen" both give "zen", "ming" and "min" "lin"."""
@@ -93,13 +95,32 @@ def fuzzy_syllable(syllable: str) -> str:
     return syllable
 
 
-def _fuzzy_key(record: Mapping[str, Any], surname_key: str, given_key: str, name_key: str) -> str:
+def _fuzzy_key(name_pinyin: str, surname_key: str, given_key: str, name_key: str) -> str:
     """The name's 模糊音 key from its syllables (`name_pinyin`, "zhang wei"); without them, from the surname
     and given-name keys taken as one syllable each."""
-    syllables = _text(record.get("name_pinyin")).split()
+    syllables = name_pinyin.split()
     if not syllables or "".join(syllables) != name_key:
         syllables = [part for part in (surname_key, given_key) if part] if surname_key else [name_key]
     return "".join(fuzzy_syllable(syllable) for syllable in syllables)
+
+
+def name_columns(
+    placeholder: bool, name: str, pinyin_key: str, surname_pinyin: str, name_pinyin: str
+) -> tuple[str, str, str, str, str]:
+    """(name, name_key, surname_key, given_key, name_fuzzy) from the standardised name fields as text."""
+    name = "" if placeholder else name
+    name_key = pinyin_key.replace(" ", "") if name else ""
+    surname_key = surname_pinyin.replace(" ", "") if name else ""
+    given_key = name_key[len(surname_key):] if surname_key and name_key.startswith(surname_key) else ""
+    name_fuzzy = _fuzzy_key(name_pinyin, surname_key, given_key, name_key) if name_key else ""
+    return name, name_key, surname_key, given_key, name_fuzzy
+
+
+def birth_columns(birth_date: str) -> tuple[str, str]:
+    """(birth_ym, birth_swap) of a birth date as text; "" unless it is YYYY-MM-DD."""
+    if not _DATE.match(birth_date):
+        return "", ""
+    return birth_date[:7], f"{birth_date[:4]}-{birth_date[8:10]}-{birth_date[5:7]}"
 
 
 def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
@@ -109,32 +130,31 @@ def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
     placeholder_name, id_number, id_status, id_consistent, birth_date, birth_date_from_id, sex, phone,
     address, address_key, address_district, address_street, ...). Missing keys count as missing values.
     """
-    placeholder = _flag(record.get("placeholder_name"))
-    name = "" if placeholder else _text(record.get("name"))
-    name_key = _text(record.get("name_pinyin_key")).replace(" ", "") if name else ""
-    surname_key = _text(record.get("surname_pinyin")).replace(" ", "") if name else ""
-    given_key = name_key[len(surname_key):] if surname_key and name_key.startswith(surname_key) else ""
-    name_fuzzy = _fuzzy_key(record, surname_key, given_key, name_key) if name_key else ""
+    name, name_key, surname_key, given_key, name_fuzzy = name_columns(
+        flag_value(record.get("placeholder_name")),
+        text_value(record.get("name")),
+        text_value(record.get("name_pinyin_key")),
+        text_value(record.get("surname_pinyin")),
+        text_value(record.get("name_pinyin")),
+    )
 
-    id_number = _text(record.get("id_number"))
-    id_status = _text(record.get("id_status"))
-    consistent = _flag(record.get("id_consistent"))
+    id_number = text_value(record.get("id_number"))
+    id_status = text_value(record.get("id_status"))
+    consistent = flag_value(record.get("id_consistent"))
     # A valid ID that disagrees with the record (a parent's ID on a child's record) says nothing about this
     # person: it is left out. A malformed ID is kept for the typo level.
-    id_any = id_number if id_number and (consistent or id_status in _TYPO_ID_STATUSES) else ""
+    id_any = id_number if id_number and (consistent or id_status in TYPO_ID_STATUSES) else ""
     id_ok = id_number if consistent else ""
-    id_valid = id_number if id_status in _USABLE_ID_STATUSES else ""
+    id_valid = id_number if id_status in USABLE_ID_STATUSES else ""
 
-    birth_date = _text(record.get("birth_date"))
-    well_formed = bool(_DATE.match(birth_date))
-    birth_ym = birth_date[:7] if well_formed else ""
-    birth_swap = f"{birth_date[:4]}-{birth_date[8:10]}-{birth_date[5:7]}" if well_formed else ""
+    birth_date = text_value(record.get("birth_date"))
+    birth_ym, birth_swap = birth_columns(birth_date)
 
-    sex = _text(record.get("sex"))
-    district = _text(record.get("address_district"))
-    street = _text(record.get("address_street"))
+    sex = text_value(record.get("sex"))
+    district = text_value(record.get("address_district"))
+    street = text_value(record.get("address_street"))
     return {
-        UNIQUE_ID_COLUMN: _text(record.get(UNIQUE_ID_COLUMN)),
+        UNIQUE_ID_COLUMN: text_value(record.get(UNIQUE_ID_COLUMN)),
         "name": name,
         "name_key": name_key,
         "surname_key": surname_key,
@@ -146,13 +166,13 @@ def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
         "birth_ym": birth_ym,
         "birth_swap": birth_swap,
         "sex": sex if sex in ("1", "2") else "",
-        "phone": _text(record.get("phone")),
+        "phone": text_value(record.get("phone")),
         # the address without its optional street (`address_key`); records standardised before it existed
         # have only the whole normalised address
-        "address": _text(record.get("address_key")) or _text(record.get("address")),
+        "address": text_value(record.get("address_key")) or text_value(record.get("address")),
         "area": f"{district}|{street}" if district and street else "",
         "id_valid": id_valid,
-        "birth_from_id": "1" if _flag(record.get("birth_date_from_id")) else "",
+        "birth_from_id": "1" if flag_value(record.get("birth_date_from_id")) else "",
     }
 
 
@@ -712,13 +732,15 @@ DEFAULT_COMPARISONS: tuple[ComparisonSpec, ...] = (NAME, ID_NUMBER, BIRTH_DATE, 
 class BlockingKey:
     """A blocking key: records sharing a non-empty key value are compared.
 
-    `column` holds the value in the prepared frame (None when missing), so the Splink rule is simply
-    `l.<column> = r.<column>`; the real-time key is `"<prefix>:<value>"`.
+    The value joins `parts` with "|" when every part is non-empty, else it is missing. A part names a
+    prepared column ("name_key") or, after "@", a field of the standardised record as text
+    ("@birth_date"). `column` holds the value in the prepared frame (None when missing), so the Splink
+    rule is simply `l.<column> = r.<column>`; the real-time key is `"<prefix>:<value>"`.
     """
 
     prefix: str
     title: str
-    value: Callable[[Mapping[str, Any], Record], str | None]
+    parts: tuple[str, ...]
 
     @property
     def column(self) -> str:
@@ -728,27 +750,27 @@ class BlockingKey:
     def rule_sql(self) -> str:
         return f"l.{self.column} = r.{self.column}"
 
+    @property
+    def record_fields(self) -> tuple[str, ...]:
+        return tuple(part[1:] for part in self.parts if part.startswith("@"))
 
-def _joined(*parts: str) -> str | None:
-    return "|".join(parts) if all(parts) else None
+    def value(self, record: Mapping[str, Any], prepared: Record) -> str | None:
+        values = [text_value(record.get(part[1:])) if part.startswith("@") else prepared[part] for part in self.parts]
+        return "|".join(values) if all(values) else None
 
 
 BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     # the raw ID, whatever its status: a parent's ID on a child still finds the parent as a candidate
-    BlockingKey("id", "身份证号", lambda raw, p: _text(raw.get("id_number")) or None),
-    BlockingKey("ph", "电话", lambda raw, p: p["phone"] or None),
+    BlockingKey("id", "身份证号", ("@id_number",)),
+    BlockingKey("ph", "电话", ("phone",)),
     # birth dates as standardised, i.e. also those read from the record's ID: a candidate is worth finding
-    BlockingKey("nb", "姓名拼音+出生日期", lambda raw, p: _joined(p["name_key"], _text(raw.get("birth_date")))),
-    BlockingKey(
-        "bd", "出生日期+区县", lambda raw, p: _joined(_text(raw.get("birth_date")), _text(raw.get("address_district")))
-    ),
-    BlockingKey(
-        "nd", "姓名拼音+区县", lambda raw, p: _joined(p["name_key"], _text(raw.get("address_district")))
-    ),
+    BlockingKey("nb", "姓名拼音+出生日期", ("name_key", "@birth_date")),
+    BlockingKey("bd", "出生日期+区县", ("@birth_date", "@address_district")),
+    BlockingKey("nd", "姓名拼音+区县", ("name_key", "@address_district")),
     # a mistyped given name of someone who moved and changed numbers: the surname and birth date still agree
-    BlockingKey("sb", "姓氏+出生日期", lambda raw, p: _joined(p["surname_key"], _text(raw.get("birth_date")))),
+    BlockingKey("sb", "姓氏+出生日期", ("surname_key", "@birth_date")),
     # one home (the address without its optional street): a newborn's placeholder record finds the baby
-    BlockingKey("ad", "区县+住址", lambda raw, p: _joined(_text(raw.get("address_district")), p["address"])),
+    BlockingKey("ad", "区县+住址", ("@address_district", "address")),
 )
 
 

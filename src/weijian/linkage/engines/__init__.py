@@ -21,15 +21,15 @@ import pandas as pd
 from weijian.linkage.comparisons import (
     BLOCKING_KEYS,
     DEFAULT_COMPARISONS,
-    PREPARED_COLUMNS,
     UNIQUE_ID_COLUMN,
     ComparisonSpec,
-    blocking_values,
-    prepare_record,
 )
 from weijian.linkage.model import Model, TrainingInfo, now_iso
+from weijian.linkage.prepared import FRAME_COLUMNS, prepared_columns
 
 DEFAULT_ENGINE = "duckdb"
+#: The columns of a scored pair besides each comparison's `gamma_<name>` and `mw_<name>`.
+PAIR_COLUMNS = (f"{UNIQUE_ID_COLUMN}_l", f"{UNIQUE_ID_COLUMN}_r", "match_weight", "match_probability", "match_key")
 #: Key values shared by more records than this are left out of their blocking rule (and reported).
 DEFAULT_BLOCKING_CAP = 200
 
@@ -56,6 +56,12 @@ DEFAULT_EM_BLOCKING_RULES: tuple[str, ...] = (
 DEFAULT_THRESHOLD_UPPER = 6.0
 DEFAULT_THRESHOLD_LOWER = 0.0  # match weight, p = 0.5
 DEFAULT_SEED = 7
+#: Training beyond this many records only costs time: a random sample this large has the same λ (pairs of
+#: one resident and all pairs shrink alike) and m and u within the noise of EM (docs/mpi-speed.md).
+DEFAULT_TRAINING_RECORDS = 300_000
+#: Random pairs for u. 2·10⁶ (Splink's tutorials use 10⁶) gave the same F1 as 10⁷ on the synthetic city in a
+#: fifth of the time; rarer levels than one in 2·10⁶ random pairs get u = 1 / 2·10⁶ and a note.
+DEFAULT_U_MAX_PAIRS = 2e6
 
 
 @dataclass(frozen=True)
@@ -112,27 +118,21 @@ def get_engine(name: str = DEFAULT_ENGINE, **options: Any) -> Engine:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _records(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    if isinstance(frame, pd.DataFrame):
-        return frame.to_dict("records")
-    return list(frame)
-
-
 def prepare_frame(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Standardised records → the prepared frame Splink sees: `record_id`, the prepared comparison
-    columns (str, "" when missing) and one `bk_<prefix>` column per blocking key (None when missing)."""
-    rows = []
-    for record in _records(frame):
-        prepared = prepare_record(record)
-        rows.append({**prepared, **blocking_values(record, prepared)})
-    columns = [UNIQUE_ID_COLUMN, *PREPARED_COLUMNS, *(key.column for key in BLOCKING_KEYS)]
-    prepared_frame = pd.DataFrame(rows, columns=columns)
+    columns (str, "" when missing) and one `bk_<prefix>` column per blocking key (None when missing).
+
+    A frame that is already prepared is returned as it is, so `train` and `predict` can share one."""
+    if isinstance(frame, pd.DataFrame) and tuple(frame.columns) == FRAME_COLUMNS:
+        return frame
+    records = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(list(frame))
+    prepared_frame = prepared_columns(records)
     ids = prepared_frame[UNIQUE_ID_COLUMN]
     if (ids == "").any():
         raise ValueError("every record needs a record_id")
     if ids.duplicated().any():
         raise ValueError("record_id must be unique")
-    return prepared_frame.astype("object")
+    return prepared_frame
 
 
 @dataclass(frozen=True)
@@ -254,19 +254,25 @@ def train(
     deterministic_rules: Sequence[str] = DEFAULT_DETERMINISTIC_RULES,
     recall: float = 0.8,
     prior: float | None = None,
-    u_max_pairs: float = 1e7,
+    u_max_pairs: float = DEFAULT_U_MAX_PAIRS,
     seed: int | None = DEFAULT_SEED,
     em_blocking_rules: Sequence[str] = DEFAULT_EM_BLOCKING_RULES,
     em_max_pairs: float | None = None,
+    max_records: int | None = DEFAULT_TRAINING_RECORDS,
     threshold_upper: float = DEFAULT_THRESHOLD_UPPER,
     threshold_lower: float = DEFAULT_THRESHOLD_LOWER,
     version: str | None = None,
 ) -> Model:
     """Train a model on standardised records with Splink: λ from `deterministic_rules` and `recall`
     (or `prior` as given), u by random sampling (`u_max_pairs`, `seed`), m by EM on each of
-    `em_blocking_rules` (optionally sampled down to `em_max_pairs` pairs)."""
+    `em_blocking_rules` (optionally sampled down to `em_max_pairs` pairs). Beyond `max_records` records
+    it trains on a random sample of that many (`seed`)."""
     runner = engine if isinstance(engine, Engine) else get_engine(engine)
     prepared = prepare_frame(frame)
+    sample_notes: tuple[str, ...] = ()
+    if max_records is not None and len(prepared) > max_records:
+        sample_notes = (f"trained on a random sample of {max_records:,} of {len(prepared):,} records",)
+        prepared = prepared.sample(n=max_records, random_state=seed or 0).sort_index()
     plan = TrainingPlan(
         deterministic_rules=tuple(deterministic_rules),
         recall=recall,
@@ -308,7 +314,7 @@ def train(
             u_max_pairs=u_max_pairs,
             seed=seed,
             splink_version=runner.version,
-            notes=(*estimated.notes, *notes),
+            notes=(*sample_notes, *estimated.notes, *notes),
         ),
     )
 

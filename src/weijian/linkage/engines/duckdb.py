@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import splink
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
 
-from weijian.linkage.engines import Engine, Estimated, TrainingPlan
+from weijian.linkage.engines import PAIR_COLUMNS, Engine, Estimated, TrainingPlan
+
+#: DuckDB's own limit (it spills beyond it); the default of 80 % of the machine's memory let a million
+#: records' prediction take 6 GB. At 2 GB it took 33 s instead of 40 (docs/mpi-speed.md).
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class DuckDBEngine(Engine):
     name = "duckdb"
 
-    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None):
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = DEFAULT_MEMORY_LIMIT):
         self.threads = threads
         self.memory_limit = memory_limit
 
@@ -25,47 +33,70 @@ class DuckDBEngine(Engine):
     def version(self) -> str:
         return f"splink {splink.__version__}, duckdb {duckdb.__version__}"
 
-    def _linker(self, frame: pd.DataFrame, settings: dict[str, Any]) -> Linker:
-        connection = duckdb.connect(":memory:")
-        if self.threads:
-            connection.execute(f"SET threads = {int(self.threads)}")
-        if self.memory_limit:
-            connection.execute("SET memory_limit = ?", [self.memory_limit])
+    @contextlib.contextmanager
+    def _linker(self, frame: pd.DataFrame, settings: dict[str, Any]) -> Iterator[tuple[Linker, Any]]:
+        """A Splink linker over `frame` in a fresh in-memory DuckDB that spills to its own temporary
+        directory beyond `memory_limit` (removed afterwards)."""
+        with tempfile.TemporaryDirectory(prefix="weijian-duckdb-") as spill:
+            connection = duckdb.connect(":memory:")
+            try:
+                connection.execute("SET temp_directory = ?", [spill])
+                if self.threads:
+                    connection.execute(f"SET threads = {int(self.threads)}")
+                if self.memory_limit:
+                    connection.execute("SET memory_limit = ?", [self.memory_limit])
+                yield self._register(connection, frame, settings), connection
+            finally:
+                connection.close()
+
+    @staticmethod
+    def _register(connection: Any, frame: pd.DataFrame, settings: dict[str, Any]) -> Linker:
+        # Every prepared column is text: say so (an Arrow table of strings), rather than let DuckDB guess
+        # from Python objects, and copy it into a DuckDB table, whose strings are compact and counted
+        # against memory_limit (a pandas copy of a million records' strings would take gigabytes).
+        schema = pa.schema([(column, pa.string()) for column in frame.columns])
+        connection.register("prepared_arrow", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
+        connection.execute("CREATE TABLE prepared_records AS SELECT * FROM prepared_arrow")
+        connection.unregister("prepared_arrow")
         db_api = DuckDBAPI(connection=connection)
-        # every prepared column is text: say so, rather than let DuckDB guess from the values
-        table = frame.astype({column: "string" for column in frame.columns})
-        return Linker(db_api.register(table), settings, log_level=None)
+        return Linker(db_api.register("prepared_records"), settings, log_level=None)
 
     def estimate(self, frame: pd.DataFrame, settings: dict[str, Any], plan: TrainingPlan) -> Estimated:
-        linker = self._linker(frame, settings)
-        notes: list[str] = []
-        if plan.prior is None:
-            linker.training.estimate_probability_two_random_records_match(
-                list(plan.deterministic_rules), recall=plan.recall
-            )
-        linker.training.estimate_u_using_random_sampling(max_pairs=plan.u_max_pairs, seed=plan.seed)
-        for rule in plan.em_blocking_rules:
-            # A failed EM session leaves Splink's settings half-rewritten (the comparisons it blocked on
-            # removed), so each session runs on a copy that replaces the linker only when it succeeds.
-            # It fails when the rule yields no pairs, or when an m falls to exactly 0.0 (a level seen only
-            # among pairs whose match probability underflowed), which Splink 5 refuses to store.
-            trial = copy.deepcopy(linker)
-            try:
-                trial.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=plan.em_max_pairs
+        with self._linker(frame, settings) as (linker, _connection):
+            notes: list[str] = []
+            if plan.prior is None:
+                linker.training.estimate_probability_two_random_records_match(
+                    list(plan.deterministic_rules), recall=plan.recall
                 )
-            except (EMTrainingException, ValueError) as error:
-                notes.append(f"EM session blocked on `{rule}` skipped: {str(error).splitlines()[0]}")
-                continue
-            linker = trial
-        return Estimated(splink_model=linker.misc.save_model_to_json(), notes=tuple(notes))
+            linker.training.estimate_u_using_random_sampling(max_pairs=plan.u_max_pairs, seed=plan.seed)
+            for rule in plan.em_blocking_rules:
+                # A failed EM session leaves Splink's settings half-rewritten (the comparisons it blocked on
+                # removed), so each session runs on a copy that replaces the linker only when it succeeds.
+                # It fails when the rule yields no pairs, or when an m falls to exactly 0.0 (a level seen
+                # only among pairs whose match probability underflowed), which Splink 5 refuses to store.
+                trial = copy.deepcopy(linker)
+                try:
+                    trial.training.estimate_parameters_using_expectation_maximisation(
+                        rule, max_pairs=plan.em_max_pairs
+                    )
+                except (EMTrainingException, ValueError) as error:
+                    notes.append(f"EM session blocked on `{rule}` skipped: {str(error).splitlines()[0]}")
+                    continue
+                linker = trial
+            return Estimated(splink_model=linker.misc.save_model_to_json(), notes=tuple(notes))
 
     def predict(
         self, frame: pd.DataFrame, settings: dict[str, Any], *, threshold_match_weight: float | None
     ) -> pd.DataFrame:
-        linker = self._linker(frame, settings)
-        result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
-        return result.as_pandas_dataframe()
+        with self._linker(frame, settings) as (linker, connection):
+            result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
+            # only the pair, its weights and levels: Splink's table also holds both records' prepared
+            # columns, which as Python objects would take gigabytes for a million pairs
+            table = result.physical_name
+            names = [row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()]
+            wanted = [name for name in names if name in PAIR_COLUMNS or name.startswith(("gamma_", "mw_"))]
+            selected = ", ".join(f'"{name}"' for name in wanted)
+            return connection.execute(f"SELECT {selected} FROM {table}").df()
 
 
 ENGINE = DuckDBEngine
