@@ -193,7 +193,6 @@ def pd_read(path: Path):
 def child_rt_prepare(work: Path, params: dict) -> dict:
     """The population, the held-out queries, the clustered index to load, and Splink's real-time call."""
     import numpy as np
-    import pandas as pd
 
     from weijian.linkage import engines
     from weijian.linkage.model import Model
