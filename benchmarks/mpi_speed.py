@@ -58,7 +58,9 @@ from _harness import ROOT, child_env, pg_create, pg_drop, pg_url  # noqa: E402
 
 GOALS = {"batch_1m_s": 30, "batch_1m_peak_mb": 4096, "batch_5m_s": 180, "realtime_p95_ms": 10}
 FULL = {"records": 1_000_000, "persons": 200_000, "queries": 1_000, "splink_queries": 20, "switchboard": 10_000}
-QUICK = {"records": 10_000, "persons": 3_000, "queries": 200, "splink_queries": 5, "switchboard": 300}
+QUICK = {"records": 6_000, "persons": 2_000, "queries": 200, "splink_queries": 5, "switchboard": 250}
+#: --quick is a smoke test: u from fewer random pairs than the library's default (2·10⁶) saves seconds
+QUICK_TRAINING = {"u_max_pairs": 5e5}
 WARM_UP = 20
 BREAKDOWN = 200
 SCORE_CHECK = 100  # queries whose candidates are re-scored with realtime.score
@@ -113,7 +115,7 @@ def child_batch(work: Path, params: dict) -> dict:
     prepared = engines.prepare_frame(standardised)  # once, for training and prediction
     del standardised
     step("prepare")
-    model = engines.train(prepared)
+    model = engines.train(prepared, **params.get("train", {}))
     step("train")
     prediction = engines.predict(prepared, model, threshold=model.threshold_upper)
     step("predict")
@@ -298,15 +300,24 @@ def child_rt_prepare(work: Path, params: dict) -> dict:
 
 
 def child_migrate(work: Path, params: dict) -> dict:
-    """A fresh database with every migration applied (SQLite: also kept as the empty template for part 3)."""
+    """A fresh database with every migration applied (SQLite: also kept as the empty template for part 3).
+    `--quick` creates the tables from the models instead (`migrate --run-syncdb` with migrations switched
+    off, as pytest-django's --nomigrations does): the same tables and indexes in seconds, without the
+    migrations' data steps (terminology seeds, the audit table's triggers), which no part here reads."""
     import django
 
     django.setup()
+    from django.apps import apps
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
     mark = time.perf_counter()
-    call_command("migrate", verbosity=0)
+    if params.get("syncdb"):
+        settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+        call_command("migrate", run_syncdb=True, verbosity=0)
+    else:
+        call_command("migrate", verbosity=0)
     seconds = time.perf_counter() - mark
     if connection.vendor == "sqlite" and params.get("template"):
         import shutil
@@ -664,8 +675,9 @@ class Databases:
     """The throwaway databases of part 2 (and the empty SQLite template of part 3), migrated side by side
     (one process each: the migrations are mostly Python, and there are two cores)."""
 
-    def __init__(self, work: Path, engines: list[str], template: bool):
+    def __init__(self, work: Path, engines: list[str], template: bool, syncdb: bool = False):
         self.work, self.targets, self.notes, self.pg_name = work, {}, {}, None
+        common = {"syncdb": syncdb}
         self.running: dict[str, subprocess.Popen] = {}
         if "postgresql" in engines:
             self.pg_name, note = pg_create()
@@ -673,10 +685,10 @@ class Databases:
                 _say(f"postgresql: skipped ({note})")
                 self.notes["postgresql"] = {"skipped": note}
             else:
-                self.targets["postgresql"] = ({}, child_env(pg_url(self.pg_name), _folder(work, "pg-data")))
+                self.targets["postgresql"] = (common, child_env(pg_url(self.pg_name), _folder(work, "pg-data")))
         if "sqlite" in engines:
             folder = _folder(work, "sqlite-data")
-            self.targets["sqlite"] = ({"template": "empty.sqlite3" if template else None},
+            self.targets["sqlite"] = ({**common, "template": "empty.sqlite3" if template else None},
                                       child_env(f"sqlite:///{folder / 'bench.sqlite3'}", folder))
 
     def start(self) -> None:
@@ -720,11 +732,12 @@ def _generate(records: int, seed: int, path: Path) -> int:
     return len(frame)
 
 
-def _batch(work: Path, records: int, seed: int, splink: bool, label: str, model_out: str | None) -> dict:
+def _batch(work: Path, records: int, seed: int, splink: bool, label: str, model_out: str | None,
+           train: dict | None = None) -> dict:
     raw = f"raw-{label}.pkl"
     _generate(records, seed, work / raw)
     _say(f"batch ({label}): standardise, train, predict, cluster")
-    result = _run("batch", work, {"raw": raw, "model_out": model_out})
+    result = _run("batch", work, {"raw": raw, "model_out": model_out, "train": train or {}})
     _say(f"batch ({label}): {result['records']:,} records in {result['seconds']} s, peak {result['peak_mb']} MB; "
          f"precision {result['precision']}, recall {result['recall']}, F1 {result['f1']}; steps {result['steps_s']}")
     if splink:
@@ -831,14 +844,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="wj-mpi-speed-") as tmp:
         work = Path(tmp)
         databases = Databases(work, args.engines if "realtime" in args.parts else [],
-                              template="switchboard" in args.parts)
+                              template="switchboard" in args.parts, syncdb=args.quick)
         try:
             if args.quick and "realtime" in args.parts:
                 # a smoke test: the migrations (~30 s of Python) overlap part 1, whose figures mean little here
                 databases.start()
             if "batch" in args.parts:
                 summary["batch"] = _batch(work, sizes["records"], args.seed, not args.no_splink, "main",
-                                          "model.json")
+                                          "model.json", QUICK_TRAINING if args.quick else None)
                 summary["records"] = summary["batch"]["records"]
                 if args.five_million:
                     summary["batch_5m"] = _batch(work, 5_000_000, args.seed, False, "5m", None)
