@@ -169,3 +169,21 @@ def test_engines_are_chosen_by_name():
     with pytest.raises(ValueError, match="unknown linkage engine"):
         get_engine("oracle")
     assert get_engine("spark").name == "spark"  # no session is started until one is needed
+
+
+def test_training_beyond_max_records_uses_a_random_sample_and_says_so(records):
+    sampled = train(records, version="sampled", max_records=len(records) // 2)
+    assert sampled.training.record_count == len(records) // 2
+    assert sampled.training.notes[0] == f"trained on a random sample of {len(records) // 2:,} of {len(records):,} records"
+    assert sampled.probability_two_random_records_match > 0
+    whole = train(records, version="whole", max_records=None)
+    assert whole.training.record_count == len(records)
+    assert not any("random sample" in note for note in whole.training.notes)
+
+
+def test_prediction_on_a_prepared_frame_equals_prediction_on_the_records(model, records):
+    prepared = prepare_frame(records)
+    direct = predict(records, model, threshold=None).pairs
+    shared = predict(prepared, model, threshold=None).pairs
+    pd.testing.assert_frame_equal(direct, shared)
+    assert list(direct.columns[:5]) == ["record_id_l", "record_id_r", "match_weight", "match_probability", "match_key"]
