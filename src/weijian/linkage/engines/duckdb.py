@@ -20,6 +20,7 @@ from weijian.linkage.engines import PAIR_COLUMNS, Engine, Estimated, TrainingPla
 #: DuckDB's own limit (it spills beyond it); the default of 80 % of the machine's memory let a million
 #: records' prediction take 6 GB. At 2 GB it took 33 s instead of 40 (docs/mpi-speed.md).
 DEFAULT_MEMORY_LIMIT = "2GB"
+COPY_SLICE = 100_000  # records handed to DuckDB at a time
 
 
 class DuckDBEngine(Engine):
@@ -51,13 +52,17 @@ class DuckDBEngine(Engine):
 
     @staticmethod
     def _register(connection: Any, frame: pd.DataFrame, settings: dict[str, Any]) -> Linker:
-        # Every prepared column is text: say so (an Arrow table of strings), rather than let DuckDB guess
-        # from Python objects, and copy it into a DuckDB table, whose strings are compact and counted
-        # against memory_limit (a pandas copy of a million records' strings would take gigabytes).
+        # Every prepared column is text: say so (Arrow tables of strings), rather than let DuckDB guess from
+        # Python objects, and copy the frame into a DuckDB table, whose strings are compact and counted
+        # against memory_limit; slice by slice, so no second full copy is held in Python at any time.
         schema = pa.schema([(column, pa.string()) for column in frame.columns])
-        connection.register("prepared_arrow", pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
-        connection.execute("CREATE TABLE prepared_records AS SELECT * FROM prepared_arrow")
-        connection.unregister("prepared_arrow")
+        columns = ", ".join(f'"{column}" VARCHAR' for column in frame.columns)
+        connection.execute(f"CREATE TABLE prepared_records ({columns})")
+        for start in range(0, len(frame), COPY_SLICE):
+            part = pa.Table.from_pandas(frame.iloc[start:start + COPY_SLICE], schema=schema, preserve_index=False)
+            connection.register("prepared_slice", part)
+            connection.execute("INSERT INTO prepared_records SELECT * FROM prepared_slice")
+            connection.unregister("prepared_slice")
         db_api = DuckDBAPI(connection=connection)
         return Linker(db_api.register("prepared_records"), settings, log_level=None)
 
