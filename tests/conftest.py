@@ -1,6 +1,7 @@
 """The base test world: two districts, three institutions, one user per role, plus a user of the
 other district. Built through the real services, never from fixtures files."""
 
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -158,3 +159,22 @@ def fresh_code_catalogue():
     codes.reset()
     yield
     codes.reset()
+
+
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """WEIJIAN_DATABASE_TESTS_ONLY=1 (`.ci/run`'s PostgreSQL step): deselect the tests that never touch
+    the database (the linkage library, parsers, pure functions). `make test` ran them already; a second
+    database engine tells nothing new about them."""
+    if os.environ.get("WEIJIAN_DATABASE_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or not _DATABASE_FIXTURES.isdisjoint(
+            getattr(item, "fixturenames", ()))
+        (keep if uses_database else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
