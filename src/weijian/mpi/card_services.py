@@ -187,34 +187,30 @@ def card_issue(*, actor, person: Person, institution=None, card_number: str = ""
     return card
 
 
-def card_report_lost(*, actor, card: HealthCard, reason: str) -> HealthCard:
-    """挂失: the card stops working at once, everywhere (swipes are refused, naming the loss)."""
+def _change_status(*, actor, card: HealthCard, reason: str, status: str, kind: str, verb: str) -> HealthCard:
     require(actor, ENTITY, "update")
     reason = _reason(reason)
     with transaction.atomic():
         card = _locked(actor, card)
         before = audit_snapshot(card)
-        _move(card, CardStatus.LOST, reason)
-        _event(card, CardEventKind.LOST, actor=actor, detail=reason)
+        _move(card, status, reason)
+        _event(card, kind, actor=actor, detail=reason)
         audit_record(actor=actor, action=AuditAction.CARD_STATUS, entity=ENTITY, entity_id=card.pk,
-                     summary=f"挂失居民健康卡 {card.card_number}（{card.person.empi}）：{reason}",
+                     summary=f"{verb}居民健康卡 {card.card_number}（{card.person.empi}）：{reason}",
                      before=before, after=audit_snapshot(card))
     return card
+
+
+def card_report_lost(*, actor, card: HealthCard, reason: str) -> HealthCard:
+    """挂失: the card stops working at once, everywhere (swipes are refused, naming the loss)."""
+    return _change_status(actor=actor, card=card, reason=reason, status=CardStatus.LOST, kind=CardEventKind.LOST,
+                          verb="挂失")
 
 
 def card_revoke(*, actor, card: HealthCard, reason: str) -> HealthCard:
     """注销 (the holder died, the card was issued in error…): final."""
-    require(actor, ENTITY, "update")
-    reason = _reason(reason)
-    with transaction.atomic():
-        card = _locked(actor, card)
-        before = audit_snapshot(card)
-        _move(card, CardStatus.REVOKED, reason)
-        _event(card, CardEventKind.REVOKE, actor=actor, detail=reason)
-        audit_record(actor=actor, action=AuditAction.CARD_STATUS, entity=ENTITY, entity_id=card.pk,
-                     summary=f"注销居民健康卡 {card.card_number}（{card.person.empi}）：{reason}",
-                     before=before, after=audit_snapshot(card))
-    return card
+    return _change_status(actor=actor, card=card, reason=reason, status=CardStatus.REVOKED,
+                          kind=CardEventKind.REVOKE, verb="注销")
 
 
 def card_replace(*, actor, card: HealthCard, reason: str, card_number: str = "", institution=None) -> HealthCard:
