@@ -18,6 +18,8 @@ RUN := $(UV) run --frozen
 VENDOR := src/weijian/static/vendor
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test`: one per core (each gets its own test database and data dir).
+TEST_WORKERS ?= auto
 
 .PHONY: demo test setup assets lint check messages serve browser ci clean benchmark
 
@@ -67,7 +69,7 @@ messages:
 	cd src/weijian && $(DEV_SETTINGS) $(RUN) python ../../manage.py compilemessages -l en
 
 test: setup lint check
-	$(RUN) pytest -q -m "not browser" $(PYTEST_ARGS)
+	$(RUN) pytest -q -m "not browser" -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Playwright + Chromium (/usr/bin/chromium, or WEIJIAN_CHROMIUM=...) against a real `weijian serve`.
 browser: setup

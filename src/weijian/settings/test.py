@@ -1,6 +1,7 @@
 import os
 
-os.environ.setdefault("WEIJIAN_DATA_DIR", "/tmp/weijian-test")
+# pytest-xdist workers (make test runs two) each get their own data directory.
+os.environ.setdefault("WEIJIAN_DATA_DIR", "/tmp/weijian-test" + os.environ.get("PYTEST_XDIST_WORKER", ""))
 os.environ.setdefault("WEIJIAN_DATABASE_URL", "sqlite:///:memory:")
 # Tests run with production checks on, so they carry their own (throwaway) secrets.
 os.environ.setdefault("WEIJIAN_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
