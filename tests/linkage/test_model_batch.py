@@ -29,6 +29,10 @@ def model(records):
     return train(records, version="test-model")
 
 
+# levels before a comparison's "else" that count against a match
+DISAGREEMENT_LEVELS = {"newborn placeholders, another birth order (twins)"}
+
+
 def test_training_gives_m_above_u_for_agreement_levels(model, records):
     assert model.version == "test-model"
     assert model.training.record_count == len(records)
@@ -42,11 +46,16 @@ def test_training_gives_m_above_u_for_agreement_levels(model, records):
         strongest = spec.non_null_indexes[0]
         assert m[strongest] > (10 * u[strongest] if spec.name != "sex" else 1.5 * u[strongest]), spec.name
         for index in spec.non_null_indexes[:-1]:  # every agreement level estimated from the data
+            if spec.levels[index].label in DISAGREEMENT_LEVELS:
+                continue
             if f"{spec.name} / {spec.levels[index].label}" not in not_observed:
                 assert m[index] > u[index], (spec.name, spec.levels[index].label)
         assert m[-1] < u[-1], spec.name  # the "else" level counts against a match
         # u comes from one random sample; m is the median over EM sessions per level, so only u sums to 1
-        assert sum(u[i] for i in spec.non_null_indexes) == pytest.approx(1, abs=1e-9)
+        # (over the levels the sample saw: the others get a small floor, said in the notes)
+        sampled = [i for i in spec.non_null_indexes
+                   if f"{spec.name} / {spec.levels[i].label}: u not observed" not in not_observed]
+        assert sum(u[i] for i in sampled) == pytest.approx(1, abs=1e-9)
 
 
 def _same_parameters(left, right):

@@ -185,8 +185,31 @@ def synthetic_records(n_people: int = 120, seed: int = 1) -> list[dict]:
             record = _record(person, rid, source, **changes)
             record["person"] = pid
             records.append(record)
+    records += _newborn_twins(next(p for p in people if "parent" not in p))
     rng.shuffle(records)
     return records
+
+
+def _newborn_twins(mother: dict) -> list[dict]:
+    """Newborn twins of `mother`, named by placeholders only, no ID: 王芳之子一 twice (one baby, two records),
+    王芳之女二 (the other baby), 新生儿 (the first baby again, naming nobody) and 王之女 twice (the second baby
+    under the family name)."""
+    mother_name = mother["surname"] + mother["given"]
+    placeholder = dict(given_name="", name_pinyin="", name_pinyin_key="", surname="", surname_pinyin="",
+                       placeholder_name=True, id_number="", id_status="missing", id_consistent=False,
+                       id_birth_date="", id_sex="")
+    family = mother["surname"]
+    twins = []
+    for number, (name, sex, parent, surname, order, baby) in enumerate((
+            (f"{mother_name}之子一", "1", mother_name, "", "1", "a"),
+            (f"{mother_name}之子一", "1", mother_name, "", "1", "a"),
+            (f"{mother_name}之女二", "2", mother_name, "", "2", "b"), ("新生儿", "1", "", "", "", "a"),
+            (f"{family}之女", "2", "", family, "", "b"), (f"{family}之女", "2", "", family, "", "b"))):
+        record = _record(mother, f"twin-{baby}-{number}", "mch", **placeholder, name=name, sex=sex,
+                         birth_date="2025-03-04", newborn_of=parent, newborn_surname=surname, birth_order=order)
+        record["person"] = f"twin-{baby}"
+        twins.append(record)
+    return twins
 
 
 def test_synthetic_records_follow_the_contract():

@@ -130,7 +130,7 @@ def test_json_round_trip_is_exact_and_stable():
         version="mpi-test",
         created="2025-01-01T00:00:00+00:00",
         comparisons=DEFAULT_COMPARISONS,
-        m={s.name: tuple(None if lv.is_null else 0.1 + i / 7 for i, lv in enumerate(s.levels)) for s in
+        m={s.name: tuple(None if lv.is_null else 0.05 + i / 11 for i, lv in enumerate(s.levels)) for s in
            DEFAULT_COMPARISONS},
         u={s.name: tuple(None if lv.is_null else 1 / (3 + i) ** 5 for i, lv in enumerate(s.levels)) for s in
            DEFAULT_COMPARISONS},
@@ -150,8 +150,8 @@ def test_json_round_trip_is_exact_and_stable():
     assert list(data)[:3] == ["format", "version", "created"]
     assert "姓名" in text  # human-readable, not \\u escapes
     first_level = data["comparisons"][0]["levels"][1]
-    assert first_level["sql"] == "name_l = name_r"
-    assert first_level["condition"] == {"same": "name"}
+    assert first_level["sql"] == "(name_l <> '' AND name_r <> '') AND (name_l = name_r)"
+    assert first_level["condition"] == {"and": [{"filled": "name"}, {"same": "name"}]}
 
 
 def test_unknown_format_is_refused():

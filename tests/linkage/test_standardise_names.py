@@ -128,6 +128,22 @@ def test_placeholder_names_are_emptied_and_flagged(raw, reason):
     assert name.problems == (reason,)
 
 
+@pytest.mark.parametrize(("raw", "parent", "surname", "order"), [
+    ("王芳之子", "王芳", "", ""), ("王芳之子二", "王芳", "", "2"), ("張麗之女一", "张丽", "", "1"),
+    ("李娜之女小", "李娜", "", "2"), ("王 芳之女1", "王芳", "", "1"), ("王芳之子（急诊）", "王芳", "", ""),
+    ("欧阳娜娜之子甲", "欧阳娜娜", "", "1"),
+    # a bare surname or 复姓 names a family, not a parent; a generic placeholder keeps only its birth order
+    ("张之女", "", "张", ""), ("欧阳之子二", "", "欧阳", "2"), ("男婴二", "", "", "2"), ("新生儿", "", "", ""),
+    ("XX之子", "", "", ""),
+    # not newborns: nothing to read
+    ("无名氏", "", "", ""), ("王芳", "", "", ""),
+])
+def test_a_newborn_placeholder_keeps_the_parent_or_surname_it_names_and_the_birth_order(raw, parent, surname,
+                                                                                         order):
+    name = clean_name(raw)
+    assert (name.newborn_of, name.newborn_surname, name.birth_order) == (parent, surname, order)
+
+
 def test_a_real_name_with_a_placeholder_character_is_not_a_placeholder():
     assert clean_name("王子怡").placeholder is False
     assert clean_name("李宝华").name == "李宝华"

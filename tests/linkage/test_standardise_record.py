@@ -46,6 +46,7 @@ def test_full_record():
         "record_id": "r1", "source": "HIS-A", "local_id": "P0001",
         "name": "张伟", "surname": "张", "given_name": "伟", "name_pinyin": "zhang wei",
         "name_pinyin_key": "zhangwei", "surname_pinyin": "zhang", "placeholder_name": False,
+        "newborn_of": "", "newborn_surname": "", "birth_order": "",
         "id_number": make_id("510104", "19850101", "011"), "id_status": "valid",
         "id_birth_date": "1985-01-01", "id_sex": "1",
         "birth_date": "1985-01-01", "birth_date_from_id": False, "sex": "1", "id_consistent": True,
@@ -65,6 +66,7 @@ def test_parents_id_on_a_newborns_record_is_not_consistent():
     assert record["id_consistent"] is False
     assert record["birth_date"] == BABY_BORN and record["birth_date_from_id"] is False
     assert record["placeholder_name"] is True and record["name"] == ""
+    assert (record["newborn_of"], record["birth_order"]) == ("王芳", "")
     assert record["problems"] == ["姓名为占位名（新生儿）", "身份证号与出生日期或性别不符（可能是他人证件）"]
 
 

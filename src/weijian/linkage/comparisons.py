@@ -37,6 +37,9 @@ PREPARED_COLUMNS = (
     "surname_key",  # surname pinyin without spaces; "" when name is ""
     "given_key",  # pinyin key of the given name (name_key without the surname prefix)
     "name_fuzzy",  # the name's 模糊音 key: each syllable with zh/z, in/ing … folded (`fuzzy_syllable`)
+    "newborn_of",  # the parent a newborn's placeholder names (王芳 for 王芳之子), else ""
+    "newborn_surname",  # the surname a newborn's placeholder gives instead of a parent (林 for 林之子), else ""
+    "birth_order",  # a newborn placeholder's birth order ("1" for 之子一, twins), else ""
     "id_any",  # ID number when usable as evidence: consistent, or a typo (bad checksum/date/format)
     "id_ok",  # ID number only when id_consistent (valid and agreeing with the record's birth date/sex)
     "birth_date",  # "YYYY-MM-DD" or ""
@@ -160,6 +163,9 @@ def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
         "surname_key": surname_key,
         "given_key": given_key,
         "name_fuzzy": name_fuzzy,
+        "newborn_of": text_value(record.get("newborn_of")),
+        "newborn_surname": text_value(record.get("newborn_surname")),
+        "birth_order": text_value(record.get("birth_order")),
         "id_any": id_any,
         "id_ok": id_ok,
         "birth_date": birth_date,
@@ -621,16 +627,30 @@ def _either(column: str) -> Condition:
     return Not(And(Same(column), Not(Filled(column))))
 
 
+# Twins named as newborns: 王芳之子一 and 王芳之子二 are two babies, however much else they share.
+_BIRTH_ORDER_DIFFERS = And(Filled("birth_order"), Not(Same("birth_order")))
+_SAME_PARENT = And(_agree("newborn_of"), Not(_BIRTH_ORDER_DIFFERS))
+_SAME_FAMILY_NAME = And(_agree("newborn_surname"), Not(_BIRTH_ORDER_DIFFERS))
+
 NAME = ComparisonSpec(
     name="name",
     title="姓名",
     levels=(
-        Level("name missing or placeholder", "缺失或新生儿占位名", _missing("name"), is_null=True),
-        Level("exact name", "姓名相同", Same("name")),
+        # Two placeholders say something when both name the parent or give the same surname, or when their
+        # birth orders differ. 王芳之子 against 林之子 or 男婴 is the same baby written two ways as often as not,
+        # and so is 林之子 against 王之子 (the father's surname, the mother's): neither counts against.
+        Level("name missing or placeholder", "缺失或新生儿占位名",
+              Not(Or(Filled("name"), Filled("newborn_of"), _agree("newborn_surname"), _BIRTH_ORDER_DIFFERS)),
+              is_null=True),
+        Level("exact name", "姓名相同", _agree("name")),
         Level("same pinyin", "同音（拼音相同）", _agree("name_key")),
         # Not "given name within one pinyin edit": 萍/颖 (ping/ying) or 敏/民 … are one edit apart by chance,
         # and twins or siblings with such names share everything else. The confusions people make are these.
         Level("near-homophone (模糊音)", "近音（模糊音相同）", _agree("name_fuzzy")),
+        Level("newborn placeholders naming one parent", "新生儿占位名，父母姓名相同", _SAME_PARENT),
+        Level("newborn placeholders with one surname", "新生儿占位名，姓氏相同", _SAME_FAMILY_NAME),
+        Level("newborn placeholders, another birth order (twins)", "新生儿占位名，胎次不同（双胞胎）",
+              _BIRTH_ORDER_DIFFERS),
         Level("different name", "姓名不同", None),
     ),
 )
@@ -771,6 +791,8 @@ BLOCKING_KEYS: tuple[BlockingKey, ...] = (
     BlockingKey("sb", "姓氏+出生日期", ("surname_key", "@birth_date")),
     # one home (the address without its optional street): a newborn's placeholder record finds the baby
     BlockingKey("ad", "区县+住址", ("@address_district", "address")),
+    # newborns' placeholders naming one mother (王芳之子): the baby's other records, and its twin
+    BlockingKey("mo", "新生儿父母姓名", ("newborn_of",)),
 )
 
 

@@ -146,6 +146,9 @@ def prepared_columns(frame: pd.DataFrame) -> pd.DataFrame:
     area = _joined([district, street])
     out["area"] = np.where(area == None, "", area)  # noqa: E711 (elementwise on an object array)
     out["id_valid"] = _keep_where(np.isin(id_status, list(USABLE_ID_STATUSES)), id_number)
+    out["newborn_of"] = fields.text("newborn_of")
+    out["newborn_surname"] = fields.text("newborn_surname")
+    out["birth_order"] = fields.text("birth_order")
     out["birth_from_id"] = np.where(fields.flag("birth_date_from_id"), "1", "").astype(object)
 
     for key in BLOCKING_KEYS:

@@ -54,7 +54,8 @@ def standardise_frame(df: pd.DataFrame, gazetteer: Gazetteer | None = None, *,
     names, name_codes = _per_distinct(column("name"), clean_name)
     for key, attribute in (("name", "name"), ("surname", "surname"), ("given_name", "given_name"),
                            ("name_pinyin", "pinyin_text"), ("name_pinyin_key", "pinyin_key"),
-                           ("surname_pinyin", "surname_pinyin")):
+                           ("surname_pinyin", "surname_pinyin"), ("newborn_of", "newborn_of"),
+                           ("newborn_surname", "newborn_surname"), ("birth_order", "birth_order")):
         out[key] = _field(names, attribute, str)[name_codes]
     out["placeholder_name"] = _field(names, "placeholder", bool)[name_codes]
     name_problems = _field(names, "problems", tuple)[name_codes]

@@ -49,6 +49,11 @@ _UNKNOWN_PATTERN = re.compile(r"(无名氏|未知|不详)$|^.{0,2}某+$")
 _LATIN_PLACEHOLDERS = frozenset({"BABY", "BABY BOY", "BABY GIRL", "NEWBORN", "UNKNOWN", "NONAME", "NO NAME",
                                  "ANONYMOUS", "NA", "N A", "NULL", "NONE"})
 _PLACEHOLDER_CHARS = frozenset("之婴儿宝孩无未不某匿空")
+# What a newborn's placeholder still tells: the parent it names (王芳之子 → 王芳; a bare surname, 张之女, names
+# no one) and the birth order twins are told apart by (之子一 / 之子二, 大 / 小, 甲 / 乙, digits).
+_NEWBORN_PARTS = re.compile(r"^(.*?)(?:之[子女男婴孩]|[男女]婴|婴儿|新生儿)([一二三四五大小甲乙丙]|[0-9])?$")
+_BIRTH_ORDER = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "大": "1", "小": "2",
+                "甲": "1", "乙": "2", "丙": "3"}
 # "无", "不详" in a name field say "no name" (a placeholder), not "no value": only ASCII nulls mean missing.
 _NAME_NULLS = frozenset(token for token in NULL_TOKENS if token.isascii())
 REASON_NEWBORN = "姓名为占位名（新生儿）"
@@ -61,6 +66,7 @@ _SEPARATORS = re.compile(r"[·•‧・∙⋅.。\-—–_]+")
 _NOT_HAN_OR_DOT = re.compile(f"[^{_HAN}{DOT}]+")
 _PLAIN_HAN = re.compile(f"[{_HAN}]+")
 _NOT_HAN = re.compile(f"[^{_HAN}]+")
+_NOT_HAN_OR_DIGIT = re.compile(f"[^{_HAN}0-9]+")
 _NOISE = re.compile(f"[^{_HAN}{DOT}\\s]")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】|〔[^〕]*〕")
 _NOT_LATIN = re.compile(r"[^A-Z'\- ]+")
@@ -74,6 +80,9 @@ class CleanName(NamedTuple):
     surname_pinyin: str  # the surname's syllables joined: "ouyang"
     placeholder: bool
     problems: tuple[str, ...] = ()
+    newborn_of: str = ""  # the parent a newborn's placeholder names: 王芳 for 王芳之子一
+    newborn_surname: str = ""  # the family name a newborn's placeholder gives instead: 林 for 林之子
+    birth_order: str = ""  # "1", "2" … from a newborn placeholder's ordinal (twins), else ""
 
     @property
     def pinyin_text(self) -> str:
@@ -110,6 +119,10 @@ def _clean_han(text: str) -> CleanName:
         problems = ()
     else:
         name, problems, reason = _strip_noise(simplified)
+    if reason == REASON_NEWBORN:
+        # read from the text before noise removal dropped the digits of 新生儿1, 王芳之女2
+        parts = newborn_parts(_NOT_HAN_OR_DIGIT.sub("", _BRACKETED.sub("", simplified)))
+        return CleanName("", "", "", (), "", True, (reason,), *parts)
     if reason:
         return CleanName("", "", "", (), "", True, (reason,))
     if not name:
@@ -161,6 +174,21 @@ def placeholder_reason(name: str) -> str:
     if plain in _UNKNOWN_EXACT or _UNKNOWN_PATTERN.search(plain):
         return REASON_UNKNOWN
     return ""
+
+
+def newborn_parts(placeholder: str) -> tuple[str, str, str]:
+    """(parent named, surname given, birth order) of a newborn placeholder (cleaned, simplified):
+    王芳之子二 → ("王芳", "", "2"), 张之女 → ("", "张", ""), 欧阳之子 → ("", "欧阳", ""), 男婴一 → ("", "", "1")."""
+    match = _NEWBORN_PARTS.match(placeholder.replace(DOT, ""))
+    if not match:
+        return "", "", ""
+    named, order = match.groups()
+    order = _BIRTH_ORDER.get(order, order or "")
+    if not _PLAIN_HAN.fullmatch(named):
+        return "", "", order
+    if len(named) == 1 or named in COMPOUND_SURNAMES:
+        return "", named, order
+    return named, "", order
 
 
 def split_surname(name: str) -> tuple[str, str]:
