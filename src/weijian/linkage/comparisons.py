@@ -629,8 +629,6 @@ def _either(column: str) -> Condition:
 
 # Twins named as newborns: 王芳之子一 and 王芳之子二 are two babies, however much else they share.
 _BIRTH_ORDER_DIFFERS = And(Filled("birth_order"), Not(Same("birth_order")))
-_SAME_PARENT = And(_agree("newborn_of"), Not(_BIRTH_ORDER_DIFFERS))
-_SAME_FAMILY_NAME = And(_agree("newborn_surname"), Not(_BIRTH_ORDER_DIFFERS))
 
 NAME = ComparisonSpec(
     name="name",
@@ -647,10 +645,11 @@ NAME = ComparisonSpec(
         # Not "given name within one pinyin edit": 萍/颖 (ping/ying) or 敏/民 … are one edit apart by chance,
         # and twins or siblings with such names share everything else. The confusions people make are these.
         Level("near-homophone (模糊音)", "近音（模糊音相同）", _agree("name_fuzzy")),
-        Level("newborn placeholders naming one parent", "新生儿占位名，父母姓名相同", _SAME_PARENT),
-        Level("newborn placeholders with one surname", "新生儿占位名，姓氏相同", _SAME_FAMILY_NAME),
+        # before the placeholder agreements, so twins of one mother never reach them
         Level("newborn placeholders, another birth order (twins)", "新生儿占位名，胎次不同（双胞胎）",
               _BIRTH_ORDER_DIFFERS),
+        Level("newborn placeholders naming one parent", "新生儿占位名，父母姓名相同", _agree("newborn_of")),
+        Level("newborn placeholders with one surname", "新生儿占位名，姓氏相同", _agree("newborn_surname")),
         Level("different name", "姓名不同", None),
     ),
 )

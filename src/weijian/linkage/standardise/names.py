@@ -41,7 +41,7 @@ SURNAME_PINYIN = {
     "澹台": ("tan", "tai"), "乐正": ("yue", "zheng"), "亓官": ("qi", "guan"), "夹谷": ("jia", "gu"),
 }
 
-# Names that stand in for a name not yet given or not known; two such records share nothing.
+# Names that stand in for a name not yet given or not known: no name to compare (but see `newborn_parts`).
 _NEWBORN_EXACT = frozenset({"婴儿", "新生儿", "男婴", "女婴", "之子", "之女", "宝宝", "男孩", "女孩"})
 _UNKNOWN_EXACT = frozenset({"无名氏", "无名", "未知", "不详", "未知姓名", "姓名不详", "匿名", "无", "某某", "空", "暂无"})
 _NEWBORN_WORD = r"(?:之[子女男婴孩]|[男女]婴|婴儿|新生儿)"
@@ -51,8 +51,8 @@ _UNKNOWN_PATTERN = re.compile(r"(无名氏|未知|不详)$|^.{0,2}某+$")
 _LATIN_PLACEHOLDERS = frozenset({"BABY", "BABY BOY", "BABY GIRL", "NEWBORN", "UNKNOWN", "NONAME", "NO NAME",
                                  "ANONYMOUS", "NA", "N A", "NULL", "NONE"})
 _PLACEHOLDER_CHARS = frozenset("之婴儿宝孩无未不某匿空")
-# What a newborn's placeholder still tells: the parent it names (王芳之子 → 王芳; a bare surname, 张之女, names
-# no one) and the birth order twins are told apart by (之子一 / 之子二, 大 / 小, 甲 / 乙, digits).
+# What a newborn's placeholder still tells: the parent it names (王芳之子 → 王芳) or the family name it gives
+# (张之女 → 张), and the birth order twins are told apart by (之子一 / 之子二, 大 / 小, 甲 / 乙, digits).
 _NEWBORN_PARTS = re.compile(f"^(.*?){_NEWBORN_WORD}{_BIRTH_ORDINAL}$")
 _BIRTH_ORDER = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "大": "1", "小": "2",
                 "甲": "1", "乙": "2", "丙": "3"}
