@@ -50,6 +50,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,7 +62,6 @@ FULL = {"records": 1_000_000, "persons": 200_000, "queries": 1_000, "splink_quer
 QUICK = {"records": 6_000, "persons": 2_000, "queries": 200, "splink_queries": 5, "switchboard": 250}
 #: --quick is a smoke test: u from fewer random pairs than the library's default (2·10⁶) saves seconds
 QUICK_TRAINING = {"u_max_pairs": 5e5}
-BATCH_CHUNK = 250_000  # records standardised and prepared at a time in part 1
 WARM_UP = 20
 BREAKDOWN = 200
 SCORE_CHECK = 100  # queries whose candidates are re-scored with realtime.score
@@ -71,7 +71,34 @@ TRAIN_SAMPLE = 200_000  # records the real-time part trains on when part 1 (whic
 
 
 def _peak_mb() -> int:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return max(round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), _TREE_PEAK["mb"])
+
+
+# Part 1 standardises in worker processes: their memory counts too. A thread samples the proportional set
+# size (PSS: pages shared after the fork counted once, not once per process) of this process and its
+# children every 0.1 s; `_peak_mb` is the larger of that and this process's own peak RSS.
+_TREE_PEAK = {"mb": 0}
+
+
+def _tree_pss_mb(pid: int) -> float:
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            total += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            total += sum(_tree_pss_mb(int(child)) for child in children.read().split())
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass  # a worker that ended between the two reads
+    return total
+
+
+def _watch_tree_memory() -> None:
+    def sample() -> None:
+        while True:
+            _TREE_PEAK["mb"] = max(_TREE_PEAK["mb"], round(_tree_pss_mb(os.getpid())))
+            time.sleep(0.1)
+
+    threading.Thread(target=sample, daemon=True).start()
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -93,9 +120,10 @@ def _say(text: str) -> None:
 
 def child_batch(work: Path, params: dict) -> dict:
     from weijian.linkage import engines
-    from weijian.linkage.standardise import standardise_frame
+    from weijian.linkage.batch import prepare_raw
     from weijian.linkage.synthetic import RAW_COLUMNS, gazetteer, pairwise_scores
 
+    _watch_tree_memory()
     raw = pd_read(work / params["raw"])
     truth = dict(zip(raw["record_id"], raw["truth"], strict=True))
     raw = raw[list(RAW_COLUMNS)]
@@ -109,27 +137,12 @@ def child_batch(work: Path, params: dict) -> dict:
         mark = time.perf_counter()
         _say(f"  batch {name}: {seconds[name]:.1f} s (peak {_peak_mb()} MB so far)")
 
-    # In chunks, as a batch reading its records from the database would: only one chunk's standardised
-    # columns are held at a time beside the prepared frame (computed once, for training and prediction).
-    import pandas as pd
-
+    # In chunks of 250,000 on every core (`linkage.batch.prepare_raw`): only one chunk's standardised
+    # columns are held per process beside the prepared frame (computed once, for training and prediction).
     records = len(raw)
-    parts = []
-    for start in range(0, records, BATCH_CHUNK):
-        mark_chunk = time.perf_counter()
-        standardised = standardise_frame(raw.iloc[start:start + BATCH_CHUNK], city)
-        seconds["standardise"] = seconds.get("standardise", 0) + time.perf_counter() - mark_chunk
-        mark_chunk = time.perf_counter()
-        parts.append(engines.prepare_frame(standardised))
-        seconds["prepare"] = seconds.get("prepare", 0) + time.perf_counter() - mark_chunk
-        del standardised
+    prepared = prepare_raw(raw, city)
     del raw
-    prepared = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-    del parts
-    seconds = {name: round(value, 2) for name, value in seconds.items()}
-    mark = time.perf_counter()
-    _say(f"  batch standardise and prepare, in chunks of {BATCH_CHUNK:,}: {seconds['standardise']:.1f} s and "
-         f"{seconds['prepare']:.1f} s (peak {_peak_mb()} MB so far)")
+    step("standardise_prepare")
     model = engines.train(prepared, **params.get("train", {}))
     step("train")
     prediction = engines.predict(prepared, model, threshold=model.threshold_upper)

@@ -88,6 +88,8 @@ def test_prediction_finds_true_pairs_and_clusters_them(model, records):
     assert prediction.capped == ()
     assert (pairs.match_weight >= model.threshold_lower).all()
     assert (pairs.record_id_l < pairs.record_id_r).all()
+    in_order = list(zip(pairs.record_id_l, pairs.record_id_r, strict=True))
+    assert len(in_order) > 1 and in_order == sorted(in_order)  # sorted by the engine
     person = {r["record_id"]: r["person"] for r in records}
     clusters = cluster(pairs, model.threshold_lower, record_ids=person)
     assert set(clusters) == set(person)
@@ -130,10 +132,12 @@ def test_over_full_blocking_keys_are_capped_and_reported(model):
 
 def test_cap_blocking_keys_counts_per_key():
     frame = prepare_frame(_switchboard_records(DEFAULT_BLOCKING_CAP + 1))
+    before = frame.copy()
     capped_frame, capped = cap_blocking_keys(frame)
     assert [(c.rule, c.count) for c in capped] == [("ph", DEFAULT_BLOCKING_CAP + 1)]
     assert capped_frame["bk_ph"].isna().all()
     assert capped_frame["bk_id"].notna().all()
+    assert frame.equals(before)  # the caller's frame is left as it was
     _, nothing = cap_blocking_keys(frame, cap=DEFAULT_BLOCKING_CAP + 1)
     assert nothing == []
 

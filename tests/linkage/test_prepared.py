@@ -4,6 +4,7 @@
 import pandas as pd
 import pytest
 
+from weijian.linkage.batch import prepare_raw
 from weijian.linkage.comparisons import blocking_values, prepare_record
 from weijian.linkage.engines import prepare_frame
 from weijian.linkage.prepared import FRAME_COLUMNS, prepared_columns
@@ -64,3 +65,15 @@ def test_a_prepared_frame_is_passed_through_and_an_empty_one_is_empty():
     assert prepare_frame(prepared) is prepared
     empty = prepared_columns(pd.DataFrame({"record_id": pd.Series([], dtype=object)}))
     assert len(empty) == 0 and tuple(empty.columns) == FRAME_COLUMNS
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_prepare_raw_in_chunks_and_processes_equals_one_call(processes):
+    raw = generate(400, seed=5, mix="hard")[list(RAW_COLUMNS)]
+    raw.index = raw.index + 1000  # the result has a fresh index whatever the input's
+    city = gazetteer()
+    whole = prepare_frame(standardise_frame(raw, city)).reset_index(drop=True)
+    chunked = prepare_raw(raw, city, chunk_records=97, processes=processes)
+    assert len(chunked) == len(raw) and chunked.index.tolist() == list(range(len(raw)))
+    _assert_same(chunked, whole)
+    assert len(prepare_raw(raw.iloc[:0], city, processes=processes)) == 0

@@ -10,7 +10,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 import splink
 from splink import DuckDBAPI, Linker
 from splink.internals.exceptions import EMTrainingException
@@ -20,7 +19,7 @@ from weijian.linkage.engines import PAIR_COLUMNS, Engine, Estimated, TrainingPla
 #: DuckDB's own limit (it spills beyond it); the default of 80 % of the machine's memory let a million
 #: records' prediction take 6 GB. At 2 GB it took 33 s instead of 40 (docs/mpi-speed.md).
 DEFAULT_MEMORY_LIMIT = "2GB"
-COPY_SLICE = 100_000  # records handed to DuckDB at a time
+COPY_SLICE = 250_000  # records handed to DuckDB at a time
 
 
 class DuckDBEngine(Engine):
@@ -52,15 +51,13 @@ class DuckDBEngine(Engine):
 
     @staticmethod
     def _register(connection: Any, frame: pd.DataFrame, settings: dict[str, Any]) -> Linker:
-        # Every prepared column is text: say so (Arrow tables of strings), rather than let DuckDB guess from
-        # Python objects, and copy the frame into a DuckDB table, whose strings are compact and counted
-        # against memory_limit; slice by slice, so no second full copy is held in Python at any time.
-        schema = pa.schema([(column, pa.string()) for column in frame.columns])
+        # Copied into a DuckDB table of VARCHAR columns (compact strings, counted against memory_limit),
+        # slice by slice so no second full copy is held at any time. DuckDB scans the pandas slices itself,
+        # in parallel: converting them to Arrow first took twice as long (docs/mpi-speed.md).
         columns = ", ".join(f'"{column}" VARCHAR' for column in frame.columns)
         connection.execute(f"CREATE TABLE prepared_records ({columns})")
         for start in range(0, len(frame), COPY_SLICE):
-            part = pa.Table.from_pandas(frame.iloc[start:start + COPY_SLICE], schema=schema, preserve_index=False)
-            connection.register("prepared_slice", part)
+            connection.register("prepared_slice", frame.iloc[start:start + COPY_SLICE])
             connection.execute("INSERT INTO prepared_records SELECT * FROM prepared_slice")
             connection.unregister("prepared_slice")
         db_api = DuckDBAPI(connection=connection)
@@ -101,7 +98,9 @@ class DuckDBEngine(Engine):
             names = [row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()]
             wanted = [name for name in names if name in PAIR_COLUMNS or name.startswith(("gamma_", "mw_"))]
             selected = ", ".join(f'"{name}"' for name in wanted)
-            return connection.execute(f"SELECT {selected} FROM {table}").df()
+            # sorted here, in parallel: pandas took 5 s to sort a million pairs by two string columns
+            order = ", ".join(f'"{name}"' for name in PAIR_COLUMNS[:2])
+            return connection.execute(f"SELECT {selected} FROM {table} ORDER BY {order}").df()
 
 
 ENGINE = DuckDBEngine

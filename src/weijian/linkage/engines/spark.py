@@ -53,7 +53,7 @@ except ImportError as error:  # pragma: no cover - exercised by a test that hide
 from splink.internals.exceptions import EMTrainingException
 
 from weijian.linkage import comparisons
-from weijian.linkage.engines import Engine, Estimated, TrainingPlan
+from weijian.linkage.engines import PAIR_COLUMNS, Engine, Estimated, TrainingPlan
 
 #: The UDF class in Splink's jar, and the names the engine registers the two implementations under.
 JAR_UDF_CLASS = "uk.gov.moj.dash.linkage.LevDamerauDistance"
@@ -361,7 +361,7 @@ class SparkEngine(Engine):
     ) -> pd.DataFrame:
         with self._run(frame, settings) as (linker, _translate):
             result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
-            return result.as_pandas_dataframe()
+            return result.as_pandas_dataframe().sort_values(list(PAIR_COLUMNS[:2]), kind="stable")
 
 
 class _RunSparkAPI(SparkAPI):
