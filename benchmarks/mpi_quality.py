@@ -7,7 +7,8 @@ plain Splink on the same records in the same run, and on the FEBRL4 data against
 
 For each error mix of `weijian.linkage.synthetic` (ordinary, hard): generate the raw records, then
 - **weijian**: `standardise_frame` (with the synthetic city's gazetteer) → `engines.train` (library
-  defaults) → `engines.predict` → `engines.cluster` at the model's `threshold_upper`, the weight at or above
+  defaults) → `engines.predict` → `engines.cluster` (records with different `id_distinct` IDs kept apart) at
+  the model's `threshold_upper`, the weight at or above
   which the MPI links an arriving record automatically (`mpi.matching`); F1 at other weights too;
 - **splink_default**: Splink 5 as its tutorials set it up, on the raw fields (empty cells as NULL, nothing
   else cleaned): NameComparison(name), LevenshteinAtThresholds(id_number, [1, 2]) (the FEBRL tutorial's
@@ -58,12 +59,13 @@ SWEEP = (4.0, 6.0, 8.0, 10.0)  # match weights at which the figures are also rep
 def run_weijian(frame: pd.DataFrame, *, gazetteer_=None, u_max_pairs: float = 1e7) -> tuple[dict, dict]:
     """Standardise, train, predict, cluster at the model's upper threshold: {record_id: cluster}, and
     the clusters at the weights of `SWEEP` with some notes."""
-    standardised = standardise_frame(frame, gazetteer_)
-    model = engines.train(standardised, u_max_pairs=u_max_pairs)
-    prediction = engines.predict(standardised, model, threshold=min(SWEEP))
-    ids = standardised["record_id"]
-    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=ids)
-    sweep = {weight: engines.cluster(prediction.pairs, weight, record_ids=ids) for weight in SWEEP}
+    prepared = engines.prepare_frame(standardise_frame(frame, gazetteer_))
+    model = engines.train(prepared, u_max_pairs=u_max_pairs)
+    prediction = engines.predict(prepared, model, threshold=min(SWEEP))
+    ids = prepared["record_id"]
+    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=ids, distinct=prepared)
+    sweep = {weight: engines.cluster(prediction.pairs, weight, record_ids=ids, distinct=prepared)
+             for weight in SWEEP}
     return clusters, {"threshold_match_weight": model.threshold_upper,
                       "prior": model.probability_two_random_records_match, "sweep": sweep,
                       "pairs_scored": len(prediction.pairs), "capped_keys": len(prediction.capped)}

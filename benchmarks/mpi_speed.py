@@ -147,7 +147,8 @@ def child_batch(work: Path, params: dict) -> dict:
     step("train")
     prediction = engines.predict(prepared, model, threshold=model.threshold_upper)
     step("predict")
-    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=prepared["record_id"])
+    clusters = engines.cluster(prediction.pairs, model.threshold_upper, record_ids=prepared["record_id"],
+                               distinct=prepared)
     step("cluster")
     total = time.perf_counter() - started
     scores = pairwise_scores(clusters, truth)
@@ -286,7 +287,7 @@ def child_rt_prepare(work: Path, params: dict) -> dict:
     pairs = runner.predict(capped_frame, engines.model_settings(model), threshold_match_weight=model.threshold_upper)
     del capped_frame
     clusters = engines.cluster(pairs[["record_id_l", "record_id_r", "match_weight"]], model.threshold_upper,
-                               record_ids=standardised["record_id"])
+                               record_ids=standardised["record_id"], distinct=prepared)
     cluster_s = time.perf_counter() - mark
     persons = len(set(clusters.values()))
     _say(f"  real time: {len(standardised):,} records to load standardised in {standardise_s:.1f} s, clustered with the "

@@ -183,6 +183,53 @@ def test_cluster_equals_a_plain_union_find_on_random_graphs():
         assert len(set(expected.values())) < len(nodes)  # some edges were kept
 
 
+def test_cluster_keeps_records_with_different_distinct_ids_apart():
+    # twins A (a1 with ID 1, a2 without) and B (b1 with ID 2, b2 without): a2–b2 looks like a typo
+    pairs = pd.DataFrame(
+        [("a1", "a2", 20.0), ("b1", "b2", 18.0), ("a2", "b2", 9.0), ("a1", "b2", 7.0), ("c1", "c2", 8.0)],
+        columns=["record_id_l", "record_id_r", "match_weight"],
+    )
+    ids = {"a1": "1", "b1": "2", "c1": "3", "c2": ""}
+    assert set(cluster(pairs, 6.0).values()) == {"a1", "c1"}  # without: one cluster of the twins
+    # strongest first: a1–a2, b1–b2, then a2–b2 and a1–b2 would join ID 1 with ID 2, so they are left out
+    assert cluster(pairs, 6.0, distinct=ids, record_ids=["z"]) == {
+        "a1": "a1", "a2": "a1", "b1": "b1", "b2": "b1", "c1": "c1", "c2": "c1", "z": "z"}
+    # an unproven record goes with the stronger side; the same result whatever the pairs' order
+    pairs = pd.DataFrame([("a1", "x", 9.0), ("b1", "x", 12.0), ("a1", "a2", 10.0)],
+                         columns=["record_id_l", "record_id_r", "match_weight"])
+    expected = {"a1": "a1", "a2": "a1", "b1": "b1", "x": "b1"}
+    assert cluster(pairs, 6.0, distinct=ids) == expected
+    assert cluster(pairs.iloc[::-1], 6.0, distinct=ids) == expected
+    # a prepared frame's id_distinct column is read as well
+    frame = pd.DataFrame({"record_id": ["a1", "b1", "x", "a2"], "id_distinct": ["1", "2", "", ""]})
+    assert cluster(pairs, 6.0, distinct=frame) == expected
+
+
+def _root(parent, node):
+    while parent[node] != node:
+        node = parent[node]
+    return node
+
+
+def test_cluster_with_distinct_ids_equals_a_constrained_union_find_on_random_graphs():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        nodes = [f"r{i:03d}" for i in range(200)]
+        values = {node: (str(rng.integers(0, 30)) if rng.random() < 0.4 else "") for node in nodes}
+        edges = [(nodes[a], nodes[b], float(w)) for a, b, w in zip(
+            rng.integers(0, 200, 240), rng.integers(0, 200, 240), rng.normal(7, 4, 240), strict=True) if a < b]
+        parent, value = {n: n for n in nodes}, dict(values)
+        for left, right, weight in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+            a, b = _root(parent, left), _root(parent, right)
+            if weight < 6.0 or a == b or (value[a] and value[b] and value[a] != value[b]):
+                continue
+            parent[max(a, b)], value[min(a, b)] = min(a, b), value[a] or value[b]
+        expected = {node: _root(parent, node) for node in nodes}
+        assert cluster(edges, 6.0, record_ids=nodes, distinct=values) == expected
+        for root in set(expected.values()):
+            assert len({values[n] for n in nodes if expected[n] == root} - {""}) <= 1
+
+
 def test_prepare_frame_reads_pandas_missing_values_as_empty():
     frame = pd.DataFrame({
         "record_id": ["a", "b", "c"],

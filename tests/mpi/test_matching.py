@@ -156,3 +156,33 @@ def test_the_upload_report_states_linked_queued_and_new(record_sources, world, c
     assert "自动关联 1 人，疑似匹配待审核 1 人，新建主索引 1 人" in page
     body = client.get(f"/api/v1/records/uploads/{batch.pk}/").json()
     assert body["patients"] == {"auto": 1, "possible": 1, "new": 1}
+
+
+def test_a_person_with_a_different_proving_id_is_never_linked_automatically(record_sources):
+    """Twins: one twin's record without an ID looks like the other twin with a mistyped name."""
+    a1, b1 = record_sources.a1, record_sources.b1
+    birth = dt.date(2015, 4, 8)
+    twin_a = factories.id_number(region="510104", birth=birth, sequence=101)
+    twin_b = factories.id_number(region="510104", birth=birth, sequence=103)
+    home = {"birth": birth.isoformat(), "phone": "13980005678", "address": "四川省成都市锦江区春熙路街道红星路30号"}
+    upload(a1, patient(a1, "A-1", name="王晓明", id_number=twin_a, **home))
+    upload(b1, patient(b1, "B-1", name="王小明", id_number="", **home))  # no ID: the same child, or the twin?
+    assert identity(a1, "A-1").person_id == identity(b1, "B-1").person_id
+    person_a = identity(a1, "A-1").person_id
+
+    model = matching.active_model()
+    raw = {"name": "王小明", "id_number": twin_b, "sex": "男", "birth_date": home["birth"], "phone": home["phone"],
+           "address": home["address"]}
+    result = matching.match(matching.standardise(raw), model)
+    assert result.best.person_id == person_a and result.best.score.match_weight >= model.threshold_upper
+    assert result.kept_apart == {person_a} and result.linked_to is None
+    assert result.decision == LinkState.POSSIBLE  # a reviewer decides
+
+    upload(a1, patient(a1, "A-2", name="王小明", id_number=twin_b, **home))
+    twin = identity(a1, "A-2")
+    assert twin.person_id != person_a and twin.link_state == LinkState.POSSIBLE
+    assert ReviewItem.objects.get(identity=twin).candidate_id == person_a
+    # the twin's own later record links to the twin, not to the person holding the other ID
+    upload(b1, patient(b1, "B-2", name="王小明", id_number=twin_b, **home))
+    assert identity(b1, "B-2").person_id == twin.person_id
+    assert identity(b1, "B-2").link_state == LinkState.AUTO

@@ -51,11 +51,13 @@ PREPARED_COLUMNS = (
     "area",  # "<district>|<street>" when both are known, else ""
     "id_valid",  # ID number when valid (or a converted 15-digit one), whether or not it fits the record
     "birth_from_id",  # "1" when the standardiser read the birth date from the record's own ID, else ""
+    "id_distinct",  # ID number when it proves who the record is (`distinct_id`), else ""; not compared
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TYPO_ID_STATUSES = frozenset({"bad_checksum", "bad_date", "bad_format"})
-USABLE_ID_STATUSES = frozenset({"valid", "legacy15"})
+VALID_ID_STATUS = "valid"  # an 18-digit ID with a valid check character and date (not a converted 15-digit one)
+USABLE_ID_STATUSES = frozenset({VALID_ID_STATUS, "legacy15"})
 
 
 def _missing_value(value: Any) -> bool:
@@ -149,6 +151,7 @@ def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
     id_any = id_number if id_number and (consistent or id_status in TYPO_ID_STATUSES) else ""
     id_ok = id_number if consistent else ""
     id_valid = id_number if id_status in USABLE_ID_STATUSES else ""
+    birth_from_id = flag_value(record.get("birth_date_from_id"))
 
     birth_date = text_value(record.get("birth_date"))
     birth_ym, birth_swap = birth_columns(birth_date)
@@ -178,8 +181,25 @@ def prepare_record(record: Mapping[str, Any]) -> dict[str, str]:
         "address": text_value(record.get("address_key")) or text_value(record.get("address")),
         "area": f"{district}|{street}" if district and street else "",
         "id_valid": id_valid,
-        "birth_from_id": "1" if flag_value(record.get("birth_date_from_id")) else "",
+        "birth_from_id": "1" if birth_from_id else "",
+        "id_distinct": distinct_id(record),
     }
+
+
+def distinct_id(record: Mapping[str, Any]) -> str:
+    """A standardised record's ID number when it proves whose record this is, else "" (the prepared column
+    `id_distinct`): two records with different such IDs are two people, whatever their pairwise weight
+    (twins look like one person with a mistyped name).
+
+    Only an 18-digit ID with a valid check character that agrees with a birth date the record states
+    itself: a 15-digit ID converted to 18 may carry a mistyped digit the old format cannot catch, and an ID
+    that supplied the record's birth date was checked against nothing (a parent's ID on a child's record
+    with no birth date looks consistent). Clustering (`engines.cluster`) and real-time matching
+    (`mpi.matching`) never put two different values in one person automatically; a reviewer still can."""
+    if (not flag_value(record.get("id_consistent")) or text_value(record.get("id_status")) != VALID_ID_STATUS
+            or flag_value(record.get("birth_date_from_id"))):
+        return ""
+    return text_value(record.get("id_number"))
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from weijian.linkage.comparisons import (
     TYPO_ID_STATUSES,
     UNIQUE_ID_COLUMN,
     USABLE_ID_STATUSES,
+    VALID_ID_STATUS,
     birth_columns,
     flag_value,
     name_columns,
@@ -149,7 +150,10 @@ def prepared_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["newborn_of"] = fields.text("newborn_of")
     out["newborn_surname"] = fields.text("newborn_surname")
     out["birth_order"] = fields.text("birth_order")
-    out["birth_from_id"] = np.where(fields.flag("birth_date_from_id"), "1", "").astype(object)
+    birth_from_id = fields.flag("birth_date_from_id")
+    out["birth_from_id"] = np.where(birth_from_id, "1", "").astype(object)
+    # `comparisons.distinct_id`, row by row
+    out["id_distinct"] = _keep_where(consistent & (id_status == VALID_ID_STATUS) & ~birth_from_id, id_number)
 
     for key in BLOCKING_KEYS:
         out[key.column] = _joined([fields.text(part[1:]) if part.startswith("@") else out[part]

@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 
 from weijian.core import crypto
 from weijian.linkage import realtime
+from weijian.linkage.comparisons import distinct_id
 from weijian.linkage.engines import DEFAULT_BLOCKING_CAP
 from weijian.linkage.model import Model
 from weijian.linkage.standardise.address import Gazetteer
@@ -70,10 +71,17 @@ class MatchResult:
     capped: list[str] = field(default_factory=list)  # rule prefixes of keys skipped as over-full
     candidates: list[Candidate] = field(default_factory=list)  # best identity per person, best first
     decision: str = LinkState.NEW  # AUTO, POSSIBLE or NEW
+    # persons with an identity whose ID number proves it is someone else (`comparisons.distinct_id`)
+    kept_apart: set[int] = field(default_factory=set)
 
     @property
     def best(self) -> Candidate | None:
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def linked_to(self) -> Candidate | None:
+        """The candidate an AUTO decision links to: the best one not kept apart."""
+        return next((c for c in self.candidates if c.person_id not in self.kept_apart), None)
 
 
 # ---- the model and the gazetteer ------------------------------------------------------------------------
@@ -171,10 +179,16 @@ def match(record: dict, model: Model, *, exclude_identity: int | None = None) ->
             seen.add(person_id)
             result.candidates.append(
                 Candidate(person_id, int(record_id), realtime.explain(record_id, levels, weight, model)))
-    best = result.candidates[0].score.match_weight
-    if best >= model.threshold_upper:
+    # Twins look like one person with a mistyped name: a person holding a different proving ID number is
+    # never linked automatically, as batch clustering keeps such records apart (engines.cluster).
+    own_id = distinct_id(record)
+    if own_id:
+        result.kept_apart = {person_of[c["record_id"]] for c in candidates
+                             if (other := distinct_id(c)) and other != own_id}
+    allowed = result.linked_to
+    if allowed is not None and allowed.score.match_weight >= model.threshold_upper:
         result.decision = LinkState.AUTO
-    elif best >= model.threshold_lower:
+    elif result.candidates[0].score.match_weight >= model.threshold_lower:
         result.decision = LinkState.POSSIBLE
     return result
 
@@ -191,7 +205,7 @@ def _link_new(arrival: Arrival, model: Model, upload_id, places) -> tuple[Source
     record = standardise(arrival.raw, places=places)
     result = match(record, model)
     stored = {k: v for k, v in record.items() if k != "record_id"}
-    best = result.best
+    best = result.linked_to if result.decision == LinkState.AUTO else result.best
     person = None
     if result.decision == LinkState.AUTO:
         person = Person.objects.get(pk=best.person_id)

@@ -3,8 +3,9 @@ with progress), compare it with the active one (how many links would change), an
 moves only automatically linked identities — manual decisions always stay.
 
 The plan is the same for the comparison and for applying it: the batch model scores every blocked pair of
-identities (Splink), pairs at or above the upper threshold form clusters, pairs a reviewer rejected are left
-out, and each cluster keeps the person that already holds most of it. A person holds at most one cluster;
+identities (Splink), pairs at or above the upper threshold form clusters (records whose ID numbers prove
+them different people kept apart, as real-time matching does), pairs a reviewer rejected are left out, and
+each cluster keeps the person that already holds most of it. A person holds at most one cluster;
 a cluster that finds none gets a new person.
 """
 
@@ -23,7 +24,7 @@ from weijian.audit.services import audit_record
 from weijian.core import crypto
 from weijian.core.errors import BusinessError
 from weijian.core.tasks import background, enqueue_on_commit
-from weijian.linkage.engines import cluster, predict, train
+from weijian.linkage.engines import cluster, predict, prepare_frame, train
 from weijian.linkage.model import Model
 from weijian.mpi import matching, services
 from weijian.mpi.errors import MpiErrorCode as E
@@ -68,7 +69,8 @@ def plan(model: Model, records: list[dict], where: dict[int, tuple[int, str]]) -
     """Where each automatically linked identity would go under `model` (see the module docstring)."""
     if len(records) < 2:
         return Plan({}, len(records), len(records), 0)
-    pairs = predict(records, model, threshold=model.threshold_upper).pairs
+    prepared = prepare_frame(records)
+    pairs = predict(prepared, model, threshold=model.threshold_upper).pairs
     rejected = {(item, person) for item, person in ReviewItem.objects.filter(
         status=ReviewStatus.REJECTED).values_list("identity_id", "candidate_id")}
     fixed = {pk for pk, (_person, state) in where.items() if state == LinkState.MANUAL_NO_MATCH}
@@ -81,7 +83,9 @@ def plan(model: Model, records: list[dict], where: dict[int, tuple[int, str]]) -
                                                                  pairs["match_weight"], strict=True)
             if usable(int(left), int(right))]
     clusters = defaultdict(list)
-    for record_id, root in cluster(kept, model.threshold_upper, record_ids=[r["record_id"] for r in records]).items():
+    # records with different ID numbers that prove who they are stay apart (`comparisons.distinct_id`)
+    found = cluster(kept, model.threshold_upper, record_ids=prepared["record_id"], distinct=prepared)
+    for record_id, root in found.items():
         clusters[root].append(int(record_id))
     taken: set[int] = set()
     moves: dict[int, int] = {}

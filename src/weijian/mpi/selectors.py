@@ -132,9 +132,11 @@ def match_candidates(actor, raw: dict, *, count: int = 5, only_certain: bool = F
         weight = candidate.score.match_weight
         if weight < model.threshold_lower:
             break
-        grade = "certain" if weight >= model.threshold_upper else "possible"
-        if only_certain and grade != "certain":
-            break
+        # a person holding a different proving ID number is never certain (see matching.match)
+        certain = weight >= model.threshold_upper and candidate.person_id not in result.kept_apart
+        grade = "certain" if certain else "possible"
+        if only_certain and not certain:
+            continue
         found.append({"person": Person.objects.get(pk=candidate.person_id), "score": candidate.score,
                       "grade": grade})
         if len(found) >= count:

@@ -373,10 +373,16 @@ def cluster(
     threshold: float,
     *,
     record_ids: Iterable[str] = (),
+    distinct: Mapping[str, str] | pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """Connected components of the pairs with `match_weight >= threshold` (the same components as Splink's
     `cluster_pairwise_predictions_at_threshold` at that weight), found by SciPy's sparse-graph search over
     integer codes: a city's million pairs in about a second, where a Python union-find took five.
+
+    `distinct` (record_id → value, or a prepared frame, whose `id_distinct` column is used) says which
+    records are certainly different people: a component holding two different non-empty values is
+    clustered again, its pairs joined strongest first and a join that would bring two different values
+    together left out (twins without ID numbers on some records otherwise join through them).
 
     Returns record_id → cluster id, the smallest record_id of its cluster. Records in `record_ids` that
     are in no kept pair form clusters of their own.
@@ -392,12 +398,15 @@ def cluster(
         weight = np.array([row[2] for row in rows], dtype=float)
     given = np.array(list(record_ids), dtype=object)
     codes, ids = pd.factorize(np.concatenate([given, left, right]))
-    left_codes = codes[len(given):len(given) + len(left)]
-    right_codes = codes[len(given) + len(left):]
     kept = weight >= threshold
-    graph = coo_matrix((np.ones(int(kept.sum()), dtype=np.int8), (left_codes[kept], right_codes[kept])),
+    left_codes = codes[len(given):len(given) + len(left)][kept]
+    right_codes = codes[len(given) + len(left):][kept]
+    graph = coo_matrix((np.ones(len(left_codes), dtype=np.int8), (left_codes, right_codes)),
                        shape=(len(ids), len(ids)))
     count, component = connected_components(graph, directed=False)
+    if distinct is not None:
+        values = _distinct_values(distinct, ids)
+        count = _separate_distinct(component, count, values, left_codes, right_codes, weight[kept])
     # each component's smallest id, by rank in one sort (a pandas groupby-min on strings took seconds)
     order = np.argsort(np.asarray(ids, dtype=str), kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
@@ -406,3 +415,52 @@ def cluster(
     np.minimum.at(smallest, component, rank)
     root = np.asarray(ids, dtype=object)[order[smallest[component]]]
     return dict(zip(ids.tolist(), root.tolist(), strict=True))
+
+
+def _distinct_values(distinct: Mapping[str, str] | pd.DataFrame, ids: pd.Index) -> np.ndarray:
+    """Each record's distinct value as an integer code (-1: none)."""
+    if isinstance(distinct, pd.DataFrame):
+        distinct = dict(zip(distinct[UNIQUE_ID_COLUMN], distinct["id_distinct"], strict=True))
+    texts = pd.Series(ids, dtype=object).map(distinct).fillna("").to_numpy(dtype=object)
+    codes, _values = pd.factorize(np.where(texts == "", None, texts), use_na_sentinel=True)
+    return codes
+
+
+def _separate_distinct(component: np.ndarray, count: int, values: np.ndarray, left: np.ndarray,
+                       right: np.ndarray, weight: np.ndarray) -> int:
+    """Re-cluster, in place, the components holding two different values; returns the new count."""
+    valued = values >= 0
+    per_component = pd.DataFrame({"component": component[valued], "value": values[valued]})
+    conflicts = per_component.groupby("component")["value"].nunique()
+    conflicting = np.zeros(count, dtype=bool)
+    conflicting[conflicts.index[conflicts.to_numpy() > 1]] = True
+    edges = np.flatnonzero(conflicting[component[left]])
+    # strongest first; equal weights in a fixed order, so the result does not depend on the input's order
+    edges = edges[np.lexsort((right[edges], left[edges], -weight[edges]))]
+    parent: dict[int, int] = {}
+    value_of: dict[int, int] = {}
+
+    def find(node: int) -> int:
+        root = node
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while node != root:
+            parent[node], node = root, parent.get(node, node)
+        return root
+
+    for a, b in zip(left[edges].tolist(), right[edges].tolist(), strict=True):
+        root_a, root_b = find(a), find(b)
+        if root_a == root_b:
+            continue
+        value_a = value_of.get(root_a, int(values[root_a]))
+        value_b = value_of.get(root_b, int(values[root_b]))
+        if value_a >= 0 and value_b >= 0 and value_a != value_b:
+            continue  # two people, whatever this pair's weight
+        parent[root_b] = root_a
+        parent.setdefault(root_a, root_a)
+        value_of[root_a] = value_a if value_a >= 0 else value_b
+    members = np.flatnonzero(conflicting[component])
+    roots = np.array([find(int(node)) for node in members], dtype=np.int64)
+    _codes, new_components = np.unique(roots, return_inverse=True)
+    component[members] = count + new_components
+    return count + len(_codes)
