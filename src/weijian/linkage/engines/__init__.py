@@ -420,8 +420,11 @@ def cluster(
 def _distinct_values(distinct: Mapping[str, str] | pd.DataFrame, ids: pd.Index) -> np.ndarray:
     """Each record's distinct value as an integer code (-1: none)."""
     if isinstance(distinct, pd.DataFrame):
-        distinct = dict(zip(distinct[UNIQUE_ID_COLUMN], distinct["id_distinct"], strict=True))
-    texts = pd.Series(ids, dtype=object).map(distinct).fillna("").to_numpy(dtype=object)
+        by_id = pd.Series(distinct["id_distinct"].to_numpy(dtype=object),
+                          index=distinct[UNIQUE_ID_COLUMN].to_numpy(dtype=object))
+    else:
+        by_id = pd.Series(dict(distinct), dtype=object)
+    texts = by_id.reindex(np.asarray(ids, dtype=object)).fillna("").to_numpy(dtype=object)
     codes, _values = pd.factorize(np.where(texts == "", None, texts), use_na_sentinel=True)
     return codes
 
