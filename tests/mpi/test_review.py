@@ -72,6 +72,10 @@ def test_the_pages_show_both_sides_and_audit_the_read(client_for, world, queued)
     assert listing.status_code == 200 and str(queued.identity) in listing.content.decode()
     detail = client.get(f"/mpi/review/{queued.pk}/").content.decode()
     assert "李秀英" in detail and "13912340001" not in detail and "135****2222" in detail
+    assert 'data-testid="other-id-number"' not in detail  # an ordinary possible match
+    ReviewItem.objects.filter(pk=queued.pk).update(other_id_number=True)
+    held_back = client.get(f"/mpi/review/{queued.pk}/").content.decode()
+    assert 'data-testid="other-id-number"' in held_back and "另一个有效且与出生日期一致的身份证号" in held_back
     assert AuditEvent.objects.filter(action=AuditAction.MPI_READ).exists()
     refused = client.post(f"/mpi/review/{queued.pk}/decide/", {"decision": "accept", "reason": ""})
     assert refused.status_code == 422 and "至少4个字" in refused.content.decode()

@@ -219,7 +219,7 @@ def _link_new(arrival: Arrival, model: Model, upload_id, places) -> tuple[Source
         ReviewItem.objects.bulk_create(
             ReviewItem(identity=identity, candidate_id=c.person_id, match_weight=c.score.match_weight,
                        match_probability=c.score.match_probability, comparison=comparison_rows(c.score),
-                       model_version=model.version)
+                       model_version=model.version, other_id_number=c.person_id in result.kept_apart)
             for c in result.candidates[:REVIEW_CANDIDATES] if c.score.match_weight >= model.threshold_lower)
     return identity, result
 

@@ -111,6 +111,9 @@ class ReviewItem(TimeStampedModel):
     match_probability = models.FloatField(_("匹配概率"))
     comparison = models.JSONField(default=list)  # per field: label, level, weight (no personal values)
     model_version = models.CharField(max_length=40, blank=True)
+    # the candidate holds an identity whose ID number proves it is someone else: never linked automatically,
+    # whatever the weight (`linkage.comparisons.distinct_id`)
+    other_id_number = models.BooleanField(_("候选主索引含不同身份证号"), default=False)
     status = models.CharField(_("状态"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
