@@ -17,6 +17,7 @@ from weijian.core.errors import NotFoundOrForbidden
 
 R = Role
 BUSINESS_READERS = {R.COMMISSION_SCIENCE, R.COMMISSION_INFO, R.DISTRICT, R.INSTITUTION}
+COMMISSION = {R.COMMISSION_SCIENCE, R.COMMISSION_INFO}
 
 # entity -> action -> roles allowed. Actions: list, view, create, update, delete, export, import, reveal.
 PERMISSIONS: dict[str, dict[str, set[Role]]] = {
@@ -137,6 +138,21 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         # The institution (or the worker himself) applies; the district or the commission decides.
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
         "approve": {R.COMMISSION_SCIENCE, R.DISTRICT},
+    },
+    # Target assessment (工作要点与目标考核): the commission builds and freezes the year's work plan and
+    # computes it; everyone in business reads the plan and the results of his own scope.
+    "target-plan": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "create": COMMISSION,
+        "update": COMMISSION,
+        "freeze": COMMISSION,
+    },
+    "target-assessment": {
+        "list": BUSINESS_READERS,
+        "view": BUSINESS_READERS,
+        "run": COMMISSION,
+        "export": BUSINESS_READERS,
     },
     "cme-audit": {
         "list": BUSINESS_READERS | {R.HEALTH_WORKER},
@@ -337,6 +353,17 @@ _everyone = {
     Scope.SELF: lambda a: Q(),
 }
 
+_business_wide = {
+    Scope.CITY: lambda a: Q(),
+    Scope.DISTRICT: lambda a: Q(),
+    Scope.INSTITUTION: lambda a: Q(),
+}
+_results_scope = {
+    Scope.CITY: lambda a: Q(),
+    Scope.DISTRICT: lambda a: Q(district_code=a.district_id),
+    Scope.INSTITUTION: lambda a: Q(institution_id=a.institution_id),
+}
+
 
 def _ethics_committees(user_id):
     """The committees a login is an active member of (a subquery of committee ids): where an ethics
@@ -519,6 +546,14 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     },
     "mpi.linkagemodel": {Scope.CITY: lambda a: Q()},
     "mpi.mpijob": {Scope.CITY: lambda a: Q()},
+    # A plan is the city's rules: every business reader sees all of it. Results follow the unit: a district
+    # bureau sees its district and its institutions, an institution itself (the city's own row: the city).
+    "targets.workplan": _business_wide,
+    "targets.planitem": _business_wide,
+    "targets.plantarget": _business_wide,
+    "targets.assessment": _business_wide,
+    "targets.assessmentvalue": _results_scope,
+    "targets.assessmenttotal": _results_scope,
     "audit.auditevent": {Scope.NONE: lambda a: Q()},  # the audit admin (scope none) sees all of it
     "accounts.user": {Scope.NONE: lambda a: Q()},
 }
@@ -578,6 +613,12 @@ MODEL_ENTITY = {
     "terminology.valueset": "terminology-value-set",
     "terminology.conceptmapelement": "terminology-concept-map",
     "terminology.conceptmap": "terminology-concept-map",
+    "targets.workplan": "target-plan",
+    "targets.planitem": "target-plan",
+    "targets.plantarget": "target-plan",
+    "targets.assessment": "target-assessment",
+    "targets.assessmentvalue": "target-assessment",
+    "targets.assessmenttotal": "target-assessment",
     "mpi.cardevent": "health-card",
     "mpi.cardpilotscope": "health-card",
     "mpi.healthcard": "health-card",

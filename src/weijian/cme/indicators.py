@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from weijian.accounts.access import division_in_scope, institution_in_scope, require, scoped_queryset
@@ -45,6 +47,7 @@ from weijian.cme.selectors import (
     yearly_passes,
 )
 from weijian.core.errors import NotFoundOrForbidden
+from weijian.core.indicators import HIGHER, INSTITUTION, RATE, AssessmentIndicator, Tally
 from weijian.orgs.models import PRIMARY_CARE_TYPES, Institution
 from weijian.workforce.models import Worker, WorkerStatus
 
@@ -502,3 +505,87 @@ def uncovered_institutions(*, actor, year: int, district=None, institution=None,
     elif tier == COUNTY:
         qs = qs.exclude(type__in=PRIMARY_CARE_TYPES)
     return qs.select_related("district").order_by("district_id", "name", "pk")
+
+
+# ---- target assessment: the whole city in one pass (`core.indicators`) -------------------------
+
+def _city_passes(year: int) -> dict[int, list[int]]:
+    """institution id -> [senior passed, senior judged, junior passed, junior judged, headcount, covered]
+    over every active worker of the city (`yearly_passes`: four queries)."""
+    workers = Worker.objects.filter(status=WorkerStatus.ACTIVE)
+    senior = TitleGroup.INTERMEDIATE_AND_ABOVE.value
+    tally: dict[int, list[int]] = {}
+    for _pk, institution_id, group, passed, covered in yearly_passes(workers, year):
+        counts = tally.get(institution_id)
+        if counts is None:
+            counts = tally[institution_id] = [0, 0, 0, 0, 0, 0]
+        if passed is not None:
+            slot = 0 if group == senior else 2
+            counts[slot] += passed
+            counts[slot + 1] += 1
+        counts[4] += 1
+        counts[5] += covered
+    return tally
+
+
+def _assess_compliance(slot: int):
+    def compute(year: int, today: dt.date) -> dict[int, Tally]:
+        return {pk: Tally(c[slot], c[slot + 1]) for pk, c in _city_passes(year).items() if c[slot + 1]}
+    return compute
+
+
+def _assess_worker_coverage(year: int, today: dt.date) -> dict[int, Tally]:
+    return {pk: Tally(c[5], c[4]) for pk, c in _city_passes(year).items()}
+
+
+def _assess_institution_coverage(year: int, today: dt.date) -> dict[int, Tally]:
+    institutions = Institution.objects.all()
+    covered = _covered_institution_ids(institutions, year)
+    return {pk: Tally(int(pk in covered), 1) for pk in institutions.filter(is_active=True).values_list("pk", flat=True)}
+
+
+def _assess_spot_check_rate(year: int, today: dt.date) -> dict[int, Tally]:
+    held = dict(CmeProject.objects.filter(status=ProjectStatus.HELD, start_date__year=year).order_by()
+                .values_list("host_id").annotate(n=Count("pk")).values_list("host_id", "n"))
+    checked = dict(SpotCheckItem.objects.filter(draw__period_end__year=year).exclude(result=SpotCheckResult.PENDING)
+                   .order_by().values_list("project__host_id").annotate(n=Count("pk"))
+                   .values_list("project__host_id", "n"))
+    return {pk: Tally(checked.get(pk, 0), held.get(pk, 0)) for pk in held.keys() | checked.keys()}
+
+
+def _drill(code: str, **extra: str):
+    def url(year: int, district: str, institution: int | None) -> str:
+        query = {"year": year, **extra}
+        if district:
+            query["district"] = district
+        if institution is not None:
+            query["institution"] = institution
+        return reverse("cme:indicator-detail", args=[code]) + "?" + urlencode(query)
+    return url
+
+
+_SENIOR_SLOT, _JUNIOR_SLOT = 0, 2
+
+#: What target assessment may pick from CME (named in `CmeConfig.assessment_indicators`).
+ASSESSMENT = (
+    AssessmentIndicator(
+        "cme-compliance-intermediate_and_above", _("中级及以上职称人员学分达标率"), "cme", RATE, "%", HIGHER,
+        INSTITUTION, _assess_compliance(_SENIOR_SLOT),
+        _("当年学分达到要求（含免修）的中级及以上职称在岗人员占比，与年度学分审核同一规则。"),
+        _drill("cme-compliance", title_group=TitleGroup.INTERMEDIATE_AND_ABOVE.value, passed="0")),
+    AssessmentIndicator(
+        "cme-compliance-junior_and_below", _("初级及以下职称人员学分达标率"), "cme", RATE, "%", HIGHER,
+        INSTITUTION, _assess_compliance(_JUNIOR_SLOT),
+        _("当年学分达到要求（含免修）的初级及以下职称在岗人员占比。"),
+        _drill("cme-compliance", title_group=TitleGroup.JUNIOR_AND_BELOW.value, passed="0")),
+    AssessmentIndicator(
+        "cme-worker-coverage", _("继续医学教育人员覆盖率"), "cme", RATE, "%", HIGHER, INSTITUTION,
+        _assess_worker_coverage, _("当年至少有一条已审核学分的在岗人员占比。"), _drill("cme-worker-coverage")),
+    AssessmentIndicator(
+        "cme-institution-coverage", _("继续医学教育机构覆盖率"), "cme", RATE, "%", HIGHER, INSTITUTION,
+        _assess_institution_coverage, _("当年有人员取得已审核学分或举办了项目的在业机构占比。"),
+        _drill("cme-institution-coverage")),
+    AssessmentIndicator(
+        "cme-spot-check-rate", _("继续医学教育项目抽查率"), "cme", RATE, "%", HIGHER, INSTITUTION,
+        _assess_spot_check_rate, _("当年举办的项目中已有抽查结果的比例，按主办机构统计。")),
+)

@@ -10,12 +10,16 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from weijian.accounts.access import can, require, scoped_queryset
 from weijian.accounts.roles import Scope
+from weijian.core.indicators import COUNT, HIGHER, INSTITUTION, RATE, AssessmentIndicator, Tally
 from weijian.orgs.models import Division, DivisionLevel
 from weijian.research import rules
 from weijian.research.models import (
@@ -204,3 +208,58 @@ def breakdown(*, actor, year: int, on: dt.date, district=None) -> list[Breakdown
         rows.append(BreakdownRow(key, group["name"], group["funded"], group["won"], closed, approved,
                                  len(rules.overdue(group["items"], on))))
     return rows if by_district else sorted(rows, key=lambda row: (-row.overdue, -row.funded, row.name))
+
+
+# ---- target assessment: the whole city in one pass (`core.indicators`) -------------------------
+
+def _per_institution(qs: QuerySet) -> dict[int, Tally]:
+    counts = qs.order_by().values_list("institution_id").annotate(n=Count("pk")).values_list("institution_id", "n")
+    return {pk: Tally(n) for pk, n in counts}
+
+
+def _assess_funded(year: int, today: dt.date) -> dict[int, Tally]:
+    return _per_institution(Application.objects.filter(OWN_PROJECTS, status__in=FUNDED, decided_at__year=year))
+
+
+def _assess_provincial_won(year: int, today: dt.date) -> dict[int, Tally]:
+    return _per_institution(Application.objects.filter(external_result=ExternalResult.WON,
+                                                       external_decided_on__year=year))
+
+
+def _assess_closure_rate(year: int, today: dt.date) -> dict[int, Tally]:
+    """Closure rate as of the year's last day (today while the year runs), per institution."""
+    on = min(today, dt.date(year, 12, 31))
+    items: dict[int, list[rules.ClosureItem]] = {}
+    for project in (Application.objects.filter(OWN_PROJECTS, status__in=FUNDED, decided_at__isnull=False)
+                    .select_related("agreement", "closure")):
+        closure = getattr(project, "closure", None)
+        items.setdefault(project.institution_id, []).append(rules.ClosureItem(
+            decided_on(project), due_on(project), closure.closed_on if closure else None,
+            project.status == ApplicationStatus.TERMINATED))
+    tallies = {}
+    for pk, own in items.items():
+        closed, total, _rate = rules.closure_rate(own, on=on)
+        if total:
+            tallies[pk] = Tally(closed, total)
+    return tallies
+
+
+def _applications_of(year: int, district: str, institution: int | None) -> str:
+    if institution is None:
+        return ""
+    return reverse("research:application-list") + "?" + urlencode({"institution": institution})
+
+
+#: What target assessment may pick from research management (named in `ResearchConfig.assessment_indicators`).
+ASSESSMENT = (
+    AssessmentIndicator("research-funded", gettext_lazy("市级立项资助项目数"), "research", COUNT, "项", HIGHER,
+                        INSTITUTION, _assess_funded, gettext_lazy("当年决定立项资助的委管项目数，按申报单位统计。"),
+                        _applications_of),
+    AssessmentIndicator("research-provincial-won", gettext_lazy("省级及以上立项项目数"), "research", COUNT, "项",
+                        HIGHER, INSTITUTION, _assess_provincial_won,
+                        gettext_lazy("经推荐获省级或国家级立项的项目数，按立项决定年度统计。"), _applications_of),
+    AssessmentIndicator("research-closure-rate", gettext_lazy("近三年立项项目结题率"), "research", RATE, "%", HIGHER,
+                        INSTITUTION, _assess_closure_rate,
+                        gettext_lazy("截至当年年底（年内为今天），近三年立项项目中已结题或终止的比例。"),
+                        _applications_of),
+)
