@@ -22,6 +22,7 @@ from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, pla
 from weijian.demo.records import DEFAULT_RESIDENTS, RecordsSummary, generate_records
 from weijian.demo.research import generate_research
 from weijian.demo.research_ethics import generate_ethics
+from weijian.demo.targets import generate_targets
 from weijian.demo.users import DEMO_PASSWORD, DEMO_USERS
 from weijian.demo.workers import DEFAULT_WORKERS, WorkerRow, generate_workers
 from weijian.orgs import services as org_services
@@ -173,6 +174,12 @@ def generate_city(
         if not research.skipped:
             say(f"科研项目：{research.calls} 个申报通知、{research.applications} 份申报书、{research.experts} 名专家 / "
                 f"research calls, applications, experts ({summary.timings['research']}s)")
+        t = time.monotonic()
+        targets = generate_targets(actor=User.objects.get(username="commission_science"), today=today)
+        lap("targets", t)
+        if not targets.skipped:
+            say(f"目标考核：{targets.items} 项指标、{targets.units} 个考核单位 / work plan and assessment "
+                f"({summary.timings['targets']}s)")
     # Records commit per round of residents, outside the city's transaction (a million resources).
     if residents is None:
         residents = DEFAULT_RESIDENTS if workers >= DEFAULT_WORKERS else 0
