@@ -107,7 +107,7 @@ def child(engine: str, workers: int, credits: int, projects: int) -> dict:
     call = Call.objects.create(year=year - 2, title="基准测试申报通知", category="general",
                                budget_ceiling=Decimal(50), opens_on=dt.date(year - 3, 1, 1),
                                closes_on=dt.date(year - 3, 3, 1), status="closed", created_by=science)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     applications = []
     for n in range(projects):
         pi_id, institution_id = active[rng.randrange(len(active))]

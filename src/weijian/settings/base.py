@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "weijian.terminology",
     "weijian.mpi",
     "weijian.records",
+    "weijian.dq",
     "weijian.targets",
     "weijian.api",
     "weijian.web",
