@@ -139,6 +139,16 @@ PERMISSIONS: dict[str, dict[str, set[Role]]] = {
         "create": {R.COMMISSION_SCIENCE, R.DISTRICT, R.INSTITUTION, R.HEALTH_WORKER},
         "approve": {R.COMMISSION_SCIENCE, R.DISTRICT},
     },
+    # Data-quality control (数据质量控制): the information centre keeps the rules and runs the checks;
+    # results and tickets follow the uploading source's institution; the institution acknowledges and
+    # fixes its tickets, the information centre verifies them.
+    "dq-rule": {"list": BUSINESS_READERS, "view": BUSINESS_READERS, "create": {R.COMMISSION_INFO},
+                "update": {R.COMMISSION_INFO}},
+    "dq-run": {"list": BUSINESS_READERS, "view": BUSINESS_READERS, "run": {R.COMMISSION_INFO}},
+    "dq-result": {"list": BUSINESS_READERS, "view": BUSINESS_READERS, "export": BUSINESS_READERS},
+    "dq-ticket": {"list": BUSINESS_READERS, "view": BUSINESS_READERS,
+                  "acknowledge": {R.INSTITUTION, R.COMMISSION_INFO}, "fix": {R.INSTITUTION, R.COMMISSION_INFO},
+                  "verify": {R.COMMISSION_INFO}},
     # Target assessment (工作要点与目标考核): the commission builds and freezes the year's work plan and
     # computes it; everyone in business reads the plan and the results of his own scope.
     "target-plan": {
@@ -546,6 +556,12 @@ SCOPE_RULES: dict[str, dict[Scope, callable]] = {
     },
     "mpi.linkagemodel": {Scope.CITY: lambda a: Q()},
     "mpi.mpijob": {Scope.CITY: lambda a: Q()},
+    "dq.dqrule": _business_wide,
+    "dq.dqruleversion": _business_wide,
+    "dq.dqrun": _business_wide,
+    "dq.dqweight": _business_wide,
+    "dq.dqresult": _results_scope,
+    "dq.dqticket": _results_scope,
     # A plan is the city's rules: every business reader sees all of it. Results follow the unit: a district
     # bureau sees its district and its institutions, an institution itself (the city's own row: the city).
     "targets.workplan": _business_wide,
@@ -613,6 +629,12 @@ MODEL_ENTITY = {
     "terminology.valueset": "terminology-value-set",
     "terminology.conceptmapelement": "terminology-concept-map",
     "terminology.conceptmap": "terminology-concept-map",
+    "dq.dqrule": "dq-rule",
+    "dq.dqruleversion": "dq-rule",
+    "dq.dqweight": "dq-rule",
+    "dq.dqrun": "dq-run",
+    "dq.dqresult": "dq-result",
+    "dq.dqticket": "dq-ticket",
     "targets.workplan": "target-plan",
     "targets.planitem": "target-plan",
     "targets.plantarget": "target-plan",

@@ -47,7 +47,7 @@ from weijian.cme.selectors import (
     yearly_passes,
 )
 from weijian.core.errors import NotFoundOrForbidden
-from weijian.core.indicators import HIGHER, INSTITUTION, RATE, AssessmentIndicator, Tally
+from weijian.core.indicators import HIGHER, INSTITUTION, RATE, AssessmentIndicator, Tally, shared
 from weijian.orgs.models import PRIMARY_CARE_TYPES, Institution
 from weijian.workforce.models import Worker, WorkerStatus
 
@@ -511,7 +511,11 @@ def uncovered_institutions(*, actor, year: int, district=None, institution=None,
 
 def _city_passes(year: int) -> dict[int, list[int]]:
     """institution id -> [senior passed, senior judged, junior passed, junior judged, headcount, covered]
-    over every active worker of the city (`yearly_passes`: four queries)."""
+    over every active worker of the city (`yearly_passes`: four queries), once per plan computation."""
+    return shared(("cme-city-passes", year), lambda: _count_city_passes(year))
+
+
+def _count_city_passes(year: int) -> dict[int, list[int]]:
     workers = Worker.objects.filter(status=WorkerStatus.ACTIVE)
     senior = TitleGroup.INTERMEDIATE_AND_ABOVE.value
     tally: dict[int, list[int]] = {}

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 HIGHER, LOWER = "higher", "lower"  # which way is better
 RATE, COUNT = "rate", "count"  # a share of a denominator, or a number of things
@@ -67,3 +70,28 @@ class AssessmentIndicator:
                 return None
             return (Decimal(tally.numerator) / Decimal(tally.denominator)).quantize(RATE_PLACES, ROUND_HALF_UP)
         return Decimal(tally.numerator)
+
+
+# One computation of a work plan asks several indicators of one app for the same year; what they share
+# (CME's pass over every worker, say) is computed once per computation, never kept beyond it.
+_shared: ContextVar[dict | None] = ContextVar("indicator_shared", default=None)
+
+
+@contextmanager
+def one_computation():
+    """Within this block `shared` computes each key once."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def shared(key, compute: Callable[[], Any]) -> Any:
+    """`compute()`, once per key inside `one_computation()` (every time outside it)."""
+    cache = _shared.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]

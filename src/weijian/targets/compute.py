@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from weijian.core.errors import BusinessError
-from weijian.core.indicators import DISTRICT, AssessmentIndicator, Tally
+from weijian.core.indicators import DISTRICT, AssessmentIndicator, Tally, one_computation
 from weijian.orgs.models import Division, DivisionLevel, Institution
 from weijian.targets import scoring
 from weijian.targets.errors import TargetErrorCode
@@ -116,10 +116,13 @@ def compute_plan(plan: WorkPlan, *, today: dt.date) -> Computed:
     city, districts, institutions = units()
     computed = Computed()
     per_unit: dict[Unit, list[UnitValue]] = defaultdict(list)
+    with one_computation():
+        tallies = {item.pk: _tallies(indicators[item.indicator_code], plan.year, today, districts, institutions)
+                   for item in items}
     for item in items:
         indicator = indicators[item.indicator_code]
         standards = _standards(item, list(item.targets.all()))
-        for unit, tally in _tallies(indicator, plan.year, today, districts, institutions).items():
+        for unit, tally in tallies[item.pk].items():
             actual = indicator.value(tally)
             standard = _standard_for(unit, standards)
             value = UnitValue(unit, item, tally, actual, standard,

@@ -1,0 +1,111 @@
+"""Reads of data-quality control, through the access gate: rules, runs, scorecards and tickets.
+
+A scorecard takes, for every source, the results of the newest run that checked it (a run of one upload
+checks one source). A dimension's score is passed / judged over the rules of that kind; the composite is
+the weighted share of passed judgements, Σ wₖ·passedₖ / Σ wₖ·judgedₖ, which adds up across sources, so an
+institution's, a district's and the city's scores are computed the same way from the same counts.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import QuerySet
+
+from weijian.accounts.access import access_object, require, scoped_queryset
+from weijian.dq.models import DEFAULT_WEIGHTS, DqResult, DqRule, DqRun, DqTicket, DqWeight, Kind
+
+SCORE_PLACES = Decimal("0.1")
+
+
+def rule_list(*, actor) -> QuerySet:
+    return scoped_queryset(actor, DqRule, "list")
+
+
+def rule_get(*, actor, pk, action: str = "view") -> DqRule:
+    return access_object(actor, DqRule, pk, action)
+
+
+def run_list(*, actor) -> QuerySet:
+    return scoped_queryset(actor, DqRun, "list")
+
+
+def ticket_list(*, actor) -> QuerySet:
+    return scoped_queryset(actor, DqTicket, "list").select_related("rule", "source", "institution")
+
+
+def weights() -> dict[str, int]:
+    configured = dict(DqWeight.objects.values_list("kind", "weight"))
+    return {kind: configured.get(kind, default) for kind, default in DEFAULT_WEIGHTS.items()}
+
+
+@dataclass
+class Card:
+    """One unit's counts per dimension: kind -> [passed, judged]."""
+
+    key: object
+    name: str
+    counts: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in Kind.values})
+    failed_by_rule: dict[str, int] = field(default_factory=dict)
+
+    def add(self, result: DqResult) -> None:
+        slot = self.counts[result.kind]
+        slot[0] += result.passed
+        slot[1] += result.checked
+        if result.failed:
+            self.failed_by_rule[result.rule.name] = self.failed_by_rule.get(result.rule.name, 0) + result.failed
+
+    def score(self, kind: str) -> Decimal | None:
+        passed, judged = self.counts[kind]
+        return _percent(passed, judged)
+
+    def composite(self, weights: dict[str, int]) -> Decimal | None:
+        numerator = sum(weights[k] * passed for k, (passed, _judged) in self.counts.items())
+        denominator = sum(weights[k] * judged for k, (_passed, judged) in self.counts.items())
+        return _percent(numerator, denominator)
+
+    def worst_rules(self, n: int = 3) -> list[tuple[str, int]]:
+        return sorted(self.failed_by_rule.items(), key=lambda item: -item[1])[:n]
+
+
+def _percent(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(100) * numerator / denominator).quantize(SCORE_PLACES, ROUND_HALF_UP)
+
+
+def latest_results(*, actor=None, year: int | None = None) -> list[DqResult]:
+    """The results of the newest run of each source (in `year` when given); scoped when an actor is given."""
+    qs = scoped_queryset(actor, DqResult, "view") if actor is not None else DqResult.objects.all()
+    qs = qs.filter(run__status=DqRun.Status.DONE)
+    if year:
+        qs = qs.filter(run__finished_at__year=year)
+    newest: dict[int | None, int] = {}
+    for source, run in qs.order_by().values_list("source_id", "run_id"):
+        if run > newest.get(source, -1):
+            newest[source] = run
+    rows = qs.select_related("rule", "source", "institution").filter(run_id__in=set(newest.values()))
+    return [row for row in rows if newest.get(row.source_id) == row.run_id]
+
+
+def scorecards(*, actor, year: int | None = None, by: str = "source") -> list[Card]:
+    """Cards per source, institution or district (`by`), from the newest results, in the actor's scope."""
+    require(actor, "dq-result", "view")
+    cards: dict[object, Card] = {}
+    for result in latest_results(actor=actor, year=year):
+        if by == "source":
+            key, name = result.source_id, result.source.name if result.source else "—"
+        elif by == "institution":
+            key, name = result.institution_id, result.institution.name if result.institution else "—"
+        else:
+            key, name = result.district_code, result.district_code
+        cards.setdefault(key, Card(key, name)).add(result)
+    return sorted(cards.values(), key=lambda card: str(card.name))
+
+
+def failing_by_source(results: list[DqResult]) -> dict[int, list[DqResult]]:
+    grouped: dict[int, list[DqResult]] = defaultdict(list)
+    for result in results:
+        if result.failed:
+            grouped[result.source_id].append(result)
+    return grouped
