@@ -11,6 +11,7 @@ urlpatterns = [
     path("research/", include("weijian.research.urls")),
     path("terminology/", include("weijian.terminology.urls")),
     path("records/", include("weijian.records.urls")),
+    path("dq/", include("weijian.dq.urls")),
     path("targets/", include("weijian.targets.urls")),
     path("mpi/cards/", include("weijian.mpi.card_urls")),  # the health card (its own namespace, "cards")
     path("mpi/", include("weijian.mpi.urls")),

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from weijian.accounts.access import access_object, require, scoped_queryset
 from weijian.dq.models import DEFAULT_WEIGHTS, DqResult, DqRule, DqRun, DqTicket, DqWeight, Kind
+from weijian.records.models import Resource
 
 SCORE_PLACES = Decimal("0.1")
 
@@ -109,3 +110,9 @@ def failing_by_source(results: list[DqResult]) -> dict[int, list[DqResult]]:
         if result.failed:
             grouped[result.source_id].append(result)
     return grouped
+
+
+def resources_by_id(ids: list[int]) -> QuerySet:
+    """Type, id and time of the resources a rule found failing (no content: the drill-down names records,
+    it does not show them). The caller has checked the rule's result is in the reader's scope."""
+    return Resource.objects.filter(pk__in=ids).only("type", "fhir_id", "updated").order_by("pk")

@@ -70,7 +70,7 @@ def rule_create(*, actor, code: str, **fields) -> DqRule:
     try:
         with transaction.atomic():
             rule = DqRule.objects.create(code=code, updated_by=actor,
-                                         **{k: v for k, v in fields.items() if k in RULE_FIELDS})
+                                         **{k: v for k, v in fields.items() if k in (*RULE_FIELDS, "is_active")})
     except IntegrityError:
         raise BusinessError(DqErrorCode.CODE_TAKEN, field="code") from None
     DqRuleVersion.objects.create(rule=rule, version=1, definition=_definition(rule), created_by=actor)

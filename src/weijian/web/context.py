@@ -22,6 +22,7 @@ NAV = (
     # Only ethics committees' accounts review submissions (the commission and institutions read them from
     # the section's pages).
     ("research:ethics-list", _("伦理审查"), "bi-shield-check", ("research-ethics-submission", "review")),
+    ("dq:scorecards", _("数据质控"), "bi-clipboard-check", ("dq-result", "view")),
     ("targets:dashboard", _("目标考核"), "bi-bullseye", ("target-assessment", "view")),
     ("terminology:code-system-list", _("术语字典"), "bi-book", ("terminology-code-system", "list")),
     # Clinicians read records; the information centre, districts, institutions and sources follow uploads;
@@ -80,6 +81,11 @@ SECTION_TABS = {
         ("mpi:person-list", _("主索引"), ("mpi-person", "list")),
         ("mpi:models", _("匹配模型"), ("mpi-model", "view")),
         ("cards:list", _("居民健康卡"), ("health-card", "list")),
+    ),
+    "/dq/": (
+        ("dq:scorecards", _("质量评分"), ("dq-result", "view")),
+        ("dq:rule-list", _("质控规则"), ("dq-rule", "list")),
+        ("dq:ticket-list", _("整改单"), ("dq-ticket", "list")),
     ),
     "/targets/": (
         ("targets:dashboard", _("考核结果"), ("target-assessment", "view")),
