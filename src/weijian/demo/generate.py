@@ -19,6 +19,7 @@ from weijian.accounts.roles import Role
 from weijian.demo.city import CITY, DEMO_DISTRICT, DISTRICTS, PROVINCE
 from weijian.demo.cme import generate_cme
 from weijian.demo.institutions import DEFAULT_INSTITUTIONS, InstitutionSpec, plan_institutions
+from weijian.demo.quality import generate_quality
 from weijian.demo.records import DEFAULT_RESIDENTS, RecordsSummary, generate_records
 from weijian.demo.research import generate_research
 from weijian.demo.research_ethics import generate_ethics
@@ -174,12 +175,6 @@ def generate_city(
         if not research.skipped:
             say(f"科研项目：{research.calls} 个申报通知、{research.applications} 份申报书、{research.experts} 名专家 / "
                 f"research calls, applications, experts ({summary.timings['research']}s)")
-        t = time.monotonic()
-        targets = generate_targets(actor=User.objects.get(username="commission_science"), today=today)
-        lap("targets", t)
-        if not targets.skipped:
-            say(f"目标考核：{targets.items} 项指标、{targets.units} 个考核单位 / work plan and assessment "
-                f"({summary.timings['targets']}s)")
     # Records commit per round of residents, outside the city's transaction (a million resources).
     if residents is None:
         residents = DEFAULT_RESIDENTS if workers >= DEFAULT_WORKERS else 0
@@ -193,6 +188,17 @@ def generate_city(
         if records.showcase:
             say(f"展示居民 / showcase resident: {records.showcase}（{'、'.join(records.showcase_institutions)}；"
                 f"以 worker_jinjiang 登录 → 健康档案 → 检索病案号 {records.showcase_number}）")
+    t = time.monotonic()
+    checked = generate_quality(actor=info)
+    lap("dq", t)
+    if checked:
+        say(f"数据质控：{checked.rules} 条规则、{checked.resources} 条资源 / data-quality run ({summary.timings['dq']}s)")
+    t = time.monotonic()
+    targets = generate_targets(actor=User.objects.get(username="commission_science"), today=today)
+    lap("targets", t)
+    if not targets.skipped:
+        say(f"目标考核：{targets.items} 项指标、{targets.units} 个考核单位 / work plan and assessment "
+            f"({summary.timings['targets']}s)")
     summary.seconds = round(time.monotonic() - started, 2)
     return summary
 

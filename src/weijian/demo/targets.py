@@ -11,15 +11,17 @@ TITLE = "年度科教工作要点（演示）"
 
 # (indicator, weight, rule, bonus cap, {level: (target, floor)})
 ITEMS = (
-    ("cme-compliance-intermediate_and_above", "30", "linear", "0",
+    ("cme-compliance-intermediate_and_above", "25", "linear", "0",
      {"city": ("0.95", "0.80"), "district": ("0.95", "0.80"), "institution": ("0.95", "0.80")}),
-    ("cme-compliance-junior_and_below", "20", "linear", "0",
+    ("cme-compliance-junior_and_below", "15", "linear", "0",
      {"city": ("0.80", "0.60"), "district": ("0.80", "0.60"), "institution": ("0.80", "0.60")}),
     ("cme-worker-coverage", "15", "linear", "0",
      {"city": ("1", "0.80"), "district": ("1", "0.80"), "institution": ("1", "0.80")}),
     ("cme-spot-check-rate", "15", "bonus", "3", {"city": ("0.15", "0.05"), "district": ("0.15", "0.05")}),
     ("research-funded", "10", "linear", "0", {"city": ("100", "60"), "district": ("8", "2")}),
     ("research-closure-rate", "10", "pass_fail", "0", {"city": ("0.90", ""), "district": ("0.90", "")}),
+    ("dq-composite", "10", "linear", "0",
+     {"city": ("0.95", "0.80"), "district": ("0.95", "0.80"), "institution": ("0.95", "0.80")}),
 )
 
 

@@ -18,7 +18,7 @@ from weijian.dq.errors import DqErrorCode
 from weijian.dq.expressions import ExpressionError, parse_rule
 from weijian.dq.loading import stored_resources
 from weijian.dq.models import DqResult, DqRule, DqRuleVersion, DqRun, DqTicket, Kind, TicketStatus
-from weijian.records.models import Source
+from weijian.records.models import Source, Upload
 
 RULE_FIELDS = ("name", "kind", "resource_type", "element", "params", "left", "operator", "right", "missing")
 SAMPLE_SIZE = 5000
@@ -174,6 +174,31 @@ def run_checks(*, actor, upload=None) -> DqRun:
         run.save()
         audit_record(actor=actor, action=AuditAction.CREATE, entity="dq-run", entity_id=run.pk,
                      summary=f"运行数据质控：{len(rules)} 条规则，{len(frame)} 条资源")
+    return run
+
+
+def check_upload(upload_id: int) -> DqRun | None:
+    """The system's check after an upload: every active rule over the uploading source's stored data,
+    kept as a run of that upload (its tickets opened or closed as by any run). Nothing when no rule is
+    active, or when a run of the same source started after this upload finished (it saw these data)."""
+    upload = Upload.objects.filter(pk=upload_id).select_related("source").first()
+    rules = list(DqRule.objects.filter(is_active=True))
+    if upload is None or not rules:
+        return None
+    if upload.finished_at and DqRun.objects.filter(upload__source_id=upload.source_id,
+                                                   started_at__gte=upload.finished_at).exists():
+        return None
+    run = DqRun.objects.create(upload=upload, started_by=None, rules=len(rules))
+    started = time.perf_counter()
+    frame = stored_resources(source_ids=(upload.source_id,))
+    checked = engine.check(frame, [spec_of(rule) for rule in rules])
+    with transaction.atomic():
+        _store(run, rules, checked)
+        run.resources, run.status, run.finished_at = len(frame), DqRun.Status.DONE, timezone.now()
+        run.seconds = Decimal(f"{time.perf_counter() - started:.2f}")
+        run.save()
+        audit_record(actor=None, action=AuditAction.CREATE, entity="dq-run", entity_id=run.pk, username="system",
+                     summary=f"上传后自动质控：批次 {upload.pk}，{len(frame)} 条资源")
     return run
 
 

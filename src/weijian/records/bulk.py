@@ -58,6 +58,7 @@ from weijian.imports import progress
 from weijian.imports.bulk import index_lookups, insert_rows
 from weijian.records import codes, services, store
 from weijian.records.errors import RecordsErrorCode as E
+from weijian.records.hooks import after_upload
 from weijian.records.models import (
     Resource,
     Source,
@@ -622,6 +623,7 @@ def _finish(upload: Upload, manifest: dict) -> None:
                      summary=_("批量 NDJSON 导入完成：%(n)s 条（新增 %(c)s，更新 %(u)s，未变化 %(s)s，拒收 %(r)s）")
                      % {"n": upload.total, "c": upload.created, "u": upload.updated, "s": upload.unchanged,
                         "r": upload.rejected})
+        after_upload(upload.pk)
     # The lines hold personal data: once imported they are not kept (the small manifest stays, for the
     # reject report's file names and line numbers).
     _delete_stored(upload.stored_file, manifest, keep_manifest=True)

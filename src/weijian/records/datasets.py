@@ -27,6 +27,7 @@ from weijian.core.tasks import background, enqueue_on_commit
 from weijian.imports import files
 from weijian.records import codes, store, ws365
 from weijian.records.errors import RecordsErrorCode as E
+from weijian.records.hooks import after_upload
 from weijian.records.identity import organization_id
 from weijian.records.models import Source, Upload, UploadIssue, UploadKind, UploadStatus
 from weijian.records.services import check_type_allowed, missing_references, writer_source
@@ -126,6 +127,7 @@ def dataset_import_run(upload_id: int, *, chunk: int = CHUNK) -> Upload:
     Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.DONE, finished_at=timezone.now(),
                                                total=F("position"))
     upload.refresh_from_db()
+    after_upload(upload.pk)
     return upload
 
 

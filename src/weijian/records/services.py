@@ -25,6 +25,7 @@ from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.imports.bulk import field_in
 from weijian.records import searchparams, store
 from weijian.records.errors import RecordsErrorCode as E
+from weijian.records.hooks import after_upload
 from weijian.records.models import (
     BreakGlass,
     ClinicalGrant,
@@ -393,6 +394,7 @@ def _finish_upload(upload: Upload, entries: list[_Entry]) -> None:
         unchanged=counts["unchanged"], rejected=counts["rejected"], position=len(entries),
         started_at=upload.received_at, finished_at=timezone.now())
     upload.refresh_from_db()
+    after_upload(upload.pk)
 
 
 def _count_key(entry: _Entry) -> str:

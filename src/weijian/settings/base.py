@@ -185,3 +185,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Called with an upload's id once a record upload is stored (records.hooks): data-quality checks.
+RECORDS_AFTER_UPLOAD = ("weijian.dq.jobs.check_upload_later",)
