@@ -131,7 +131,8 @@ def test_same_files_again_give_the_same_upload(record_sources, django_capture_on
     data = ndjson(*MIXED)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         first = bulk.bulk_upload(actor=actor, files=[("data.ndjson", data)])
-    assert len(callbacks) == 1  # the job, run at once by the tests' immediate backend
+    # the job (run at once by the tests' immediate backend), then the after-upload hook it registers
+    assert len(callbacks) == 2
     first.refresh_from_db()
     assert first.status == UploadStatus.DONE and first.created == 4
     rows = (Upload.objects.count(), Resource.objects.count(), ResourceVersion.objects.count(),
