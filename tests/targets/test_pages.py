@@ -111,3 +111,19 @@ def test_empty_year_explains_what_to_do(world, client_for):
 @pytest.mark.parametrize("key", ["worker_a1", "expert", "system_admin"])
 def test_other_roles_see_no_assessment(world, client_for, key):
     assert client_for(world.user(key)).get(reverse("targets:dashboard")).status_code == 403
+
+
+def test_the_annual_summary_page_edits_its_words_and_downloads(assessed, client_for):
+    planned, assessment = assessed
+    client = client_for(planned.user("commission_science"))
+    url = reverse("targets:report", args=[assessment.pk])
+    page = client.get(url).content.decode()
+    assert "中级及以上职称卫生人员学分达标率为" in page and 'id="report-preview"' in page
+    client.post(url, {"opening": "开篇文字", "highlights": "", "next_year": "来年计划"})
+    assert "开篇文字" in client.get(url).content.decode()
+    docx = client.get(url + "?download=docx")
+    assert docx["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    assert client.get(url + "?download=pdf").content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(entity="target-assessment", action="export").count() == 2
+    district = client_for(planned.user("district_a"))  # the summary names every district: city readers only
+    assert district.get(url).status_code == 403 and district.post(url, {"opening": "x"}).status_code == 403

@@ -576,20 +576,24 @@ ASSESSMENT = (
         "cme-compliance-intermediate_and_above", _("中级及以上职称人员学分达标率"), "cme", RATE, "%", HIGHER,
         INSTITUTION, _assess_compliance(_SENIOR_SLOT),
         _("当年学分达到要求（含免修）的中级及以上职称在岗人员占比，与年度学分审核同一规则。"),
-        _drill("cme-compliance", title_group=TitleGroup.INTERMEDIATE_AND_ABOVE.value, passed="0")),
+        _drill("cme-compliance", title_group=TitleGroup.INTERMEDIATE_AND_ABOVE.value, passed="0"),
+        _("中级及以上职称卫生人员学分达标率为{value}（{numerator}/{denominator}人）")),
     AssessmentIndicator(
         "cme-compliance-junior_and_below", _("初级及以下职称人员学分达标率"), "cme", RATE, "%", HIGHER,
         INSTITUTION, _assess_compliance(_JUNIOR_SLOT),
         _("当年学分达到要求（含免修）的初级及以下职称在岗人员占比。"),
-        _drill("cme-compliance", title_group=TitleGroup.JUNIOR_AND_BELOW.value, passed="0")),
+        _drill("cme-compliance", title_group=TitleGroup.JUNIOR_AND_BELOW.value, passed="0"),
+        _("初级及以下职称卫生人员学分达标率为{value}（{numerator}/{denominator}人）")),
     AssessmentIndicator(
         "cme-worker-coverage", _("继续医学教育人员覆盖率"), "cme", RATE, "%", HIGHER, INSTITUTION,
-        _assess_worker_coverage, _("当年至少有一条已审核学分的在岗人员占比。"), _drill("cme-worker-coverage")),
+        _assess_worker_coverage, _("当年至少有一条已审核学分的在岗人员占比。"), _drill("cme-worker-coverage"),
+        _("{numerator}名卫生人员取得继续医学教育学分，覆盖率{value}")),
     AssessmentIndicator(
         "cme-institution-coverage", _("继续医学教育机构覆盖率"), "cme", RATE, "%", HIGHER, INSTITUTION,
         _assess_institution_coverage, _("当年有人员取得已审核学分或举办了项目的在业机构占比。"),
-        _drill("cme-institution-coverage")),
+        _drill("cme-institution-coverage"), _("继续医学教育覆盖{numerator}家机构，机构覆盖率{value}")),
     AssessmentIndicator(
         "cme-spot-check-rate", _("继续医学教育项目抽查率"), "cme", RATE, "%", HIGHER, INSTITUTION,
-        _assess_spot_check_rate, _("当年举办的项目中已有抽查结果的比例，按主办机构统计。")),
+        _assess_spot_check_rate, _("当年举办的项目中已有抽查结果的比例，按主办机构统计。"), None,
+        _("抽查继续医学教育项目{numerator}项，占举办项目的{value}")),
 )

@@ -59,6 +59,9 @@ class AssessmentIndicator:
     compute: Callable[[int, dt.date], Tallies]
     description: str = ""
     drill_url: Callable[[int, str, int | None], str] | None = None
+    # The annual summary's sentence for the city's figure, e.g. "全年立项资助市级科研项目{value}".
+    # Keys: value (formatted with its unit), numerator, denominator (counts in Chinese style), target.
+    sentence: str = ""
 
     def value(self, tally: Tally | None) -> Decimal | None:
         """A rate as a fraction (0.95) rounded to four places, a count as it is; None when a rate has no

@@ -46,9 +46,12 @@ def _scorecard(year: int, district: str, institution: int | None) -> str:
 
 ASSESSMENT = (
     AssessmentIndicator("dq-completeness", _("上传数据完整率"), "dq", RATE, "%", HIGHER, INSTITUTION, _completeness,
-                        _("完整性规则判定合格的比例（各来源最近一次质控）。"), _scorecard),
+                        _("完整性规则判定合格的比例（各来源最近一次质控）。"), _scorecard,
+                        _("上传数据完整率{value}")),
     AssessmentIndicator("dq-timeliness", _("上传数据及时率"), "dq", RATE, "%", HIGHER, INSTITUTION, _timeliness,
-                        _("及时性规则判定合格的比例，如就诊记录24小时内上传。"), _scorecard),
+                        _("及时性规则判定合格的比例，如就诊记录24小时内上传。"), _scorecard,
+                        _("上传及时率{value}")),
     AssessmentIndicator("dq-composite", _("数据质量综合得分"), "dq", RATE, "%", HIGHER, INSTITUTION, _composite,
-                        _("各维度按权重合计的合格比例。"), _scorecard),
+                        _("各维度按权重合计的合格比例。"), _scorecard,
+                        _("数据质量综合合格率{value}")),
 )

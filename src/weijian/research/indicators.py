@@ -254,12 +254,13 @@ def _applications_of(year: int, district: str, institution: int | None) -> str:
 ASSESSMENT = (
     AssessmentIndicator("research-funded", gettext_lazy("市级立项资助项目数"), "research", COUNT, "项", HIGHER,
                         INSTITUTION, _assess_funded, gettext_lazy("当年决定立项资助的委管项目数，按申报单位统计。"),
-                        _applications_of),
+                        _applications_of, gettext_lazy("全年立项资助市级科研项目{value}")),
     AssessmentIndicator("research-provincial-won", gettext_lazy("省级及以上立项项目数"), "research", COUNT, "项",
                         HIGHER, INSTITUTION, _assess_provincial_won,
-                        gettext_lazy("经推荐获省级或国家级立项的项目数，按立项决定年度统计。"), _applications_of),
+                        gettext_lazy("经推荐获省级或国家级立项的项目数，按立项决定年度统计。"), _applications_of,
+                        gettext_lazy("获省级及以上立项{value}")),
     AssessmentIndicator("research-closure-rate", gettext_lazy("近三年立项项目结题率"), "research", RATE, "%", HIGHER,
                         INSTITUTION, _assess_closure_rate,
                         gettext_lazy("截至当年年底（年内为今天），近三年立项项目中已结题或终止的比例。"),
-                        _applications_of),
+                        _applications_of, gettext_lazy("近三年立项项目结题率{value}（{numerator}/{denominator}项）")),
 )

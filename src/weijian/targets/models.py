@@ -149,3 +149,24 @@ class AssessmentTotal(models.Model):
 
     def __str__(self):
         return f"{self.unit_name} {self.score}"
+
+
+class ReportText(TimeStampedModel):
+    """An editable narrative block of a plan's annual summary (the figures always come from data)."""
+
+    class Block(models.TextChoices):
+        OPENING = "opening", _("总体情况（开篇）")
+        HIGHLIGHTS = "highlights", _("主要工作与亮点")
+        NEXT_YEAR = "next_year", _("存在问题与下一步工作")
+
+    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="report_texts")
+    block = models.CharField(_("段落"), max_length=16, choices=Block.choices)
+    text = models.TextField(_("内容"), blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "block"], name="targets_report_text_once")]
+        verbose_name = _("总结报告段落")
+
+    def __str__(self):
+        return f"{self.plan_id} {self.block}"

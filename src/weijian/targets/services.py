@@ -28,6 +28,7 @@ from weijian.targets.models import (
     PlanItem,
     PlanStatus,
     PlanTarget,
+    ReportText,
     WorkPlan,
 )
 from weijian.targets.registry import get_indicator
@@ -252,3 +253,17 @@ def run_assessment(*, actor, plan: WorkPlan, today: dt.date | None = None) -> As
                  summary=f"计算考核结果：{plan.year} {plan.title}（数据截至 {today}）")
     return assessment
 
+
+
+@transaction.atomic
+def report_text_set(*, actor, plan: WorkPlan, block: str, text: str) -> ReportText:
+    """Write a narrative block of the plan's annual summary (allowed after freezing: the figures around it
+    come from the stored assessment, the words are the commission's)."""
+    require(actor, "target-plan", "update")
+    if block not in ReportText.Block.values:
+        raise BusinessError(TargetErrorCode.LEVEL_INVALID, field="block")
+    row, _created = ReportText.objects.update_or_create(plan=plan, block=block,
+                                                         defaults={"text": (text or "").strip(), "updated_by": actor})
+    audit_record(actor=actor, action=AuditAction.UPDATE, entity="target-plan", entity_id=plan.pk,
+                 summary=f"修改年度总结段落：{ReportText.Block(block).label}")
+    return row

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -24,9 +25,9 @@ from weijian.core.errors import BusinessError
 from weijian.core.indicators import RATE
 from weijian.core.pages import Col
 from weijian.core.spreadsheets import xlsx_bytes
-from weijian.targets import selectors, services
+from weijian.targets import report, selectors, services
 from weijian.targets.forms import ItemForm, PlanForm, TargetForm
-from weijian.targets.models import Assessment, Level, PlanItem, PlanTarget, WorkPlan
+from weijian.targets.models import Assessment, Level, PlanItem, PlanTarget, ReportText, WorkPlan
 from weijian.targets.registry import get_indicator
 from weijian.targets.scoring import Rag
 
@@ -378,11 +379,53 @@ def plan_assess_view(request, pk: int):
     return redirect(reverse("targets:dashboard") + f"?year={plan.year}")
 
 
+# ---- annual summary --------------------------------------------------------------------------
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+def report_view(request, pk: int):
+    """The annual summary of an assessment: the narrative blocks (editable by the commission), a preview of
+    the sentences computed from the snapshot, and the Word and PDF downloads (audited)."""
+    actor = request.user
+    assessment = _assessment(request, pk)
+    require(actor, "target-assessment", "export")
+    if actor.scope != Scope.CITY:  # the summary names every district's figures: the city's readers only
+        raise PermissionDenied
+    plan = assessment.plan
+    editable = can(actor, "target-plan", "update")
+    texts = {t.block: t.text for t in plan.report_texts.all()}
+    if request.method == "POST":
+        require(actor, "target-plan", "update")
+        for block in ReportText.Block.values:
+            if block in request.POST:
+                services.report_text_set(actor=actor, plan=plan, block=block, text=request.POST[block][:5000])
+        messages.success(request, _("总结报告的文字已保存。"))
+        return redirect("targets:report", pk=assessment.pk)
+    fmt = request.GET.get("download")
+    if fmt in ("docx", "pdf"):
+        content = report.report_content(assessment)
+        body = report.report_docx(content) if fmt == "docx" else report.report_pdf(content)
+        audit_record(actor=actor, action=AuditAction.EXPORT, entity="target-assessment", entity_id=assessment.pk,
+                     summary=f"下载年度总结报告（{fmt}）：{plan.year} {plan.title}")
+        response = HttpResponse(body, content_type=DOCX if fmt == "docx" else "application/pdf")
+        response["Content-Disposition"] = f"attachment; filename=summary-{plan.year}-{assessment.pk}.{fmt}"
+        return response
+    return render(request, "targets/report.html", {
+        "title": _("%(year)s年度工作总结") % {"year": plan.year}, "assessment": assessment,
+        "content": report.report_content(assessment), "editable": editable,
+        "blocks": [(block, label, texts.get(block, "")) for block, label in ReportText.Block.choices],
+        "back": reverse("targets:dashboard") + f"?year={plan.year}",
+    })
+
+
 app_name = "targets"
 urlpatterns = [
     path("", dashboard_view, name="dashboard"),
     path("assessments/<int:pk>/districts/<str:code>/", district_view, name="district"),
     path("assessments/<int:pk>/institutions/<int:institution>/", institution_view, name="institution"),
+    path("assessments/<int:pk>/report/", report_view, name="report"),
     path("plans/", PlanListView.as_view(), name="plan-list"),
     path("plans/new/", plan_create_view, name="plan-create"),
     path("plans/<int:pk>/", plan_detail_view, name="plan-detail"),
