@@ -104,3 +104,27 @@ def test_readers_see_the_rows_of_their_own_scope(planned):
     assert names("institution_b1", "district") == set()
     with pytest.raises(PermissionDenied):
         selectors.latest_assessment(actor=planned.user("worker_a1"), plan=planned.plan)
+
+
+def test_pages_compare_with_last_years_assessment(world, client_for):
+    from django.urls import reverse
+
+    from tests.cme.conftest import build_cme_world
+
+    build_cme_world(world)
+    science = world.user("commission_science")
+    assessments = {}
+    for year in (YEAR - 1, YEAR):
+        plan = services.create_plan(actor=science, year=year, title="覆盖率")
+        item = services.add_item(actor=science, plan=plan, indicator_code="cme-worker-coverage", weight="100")
+        services.set_target(actor=science, item=item, level="district", target="1", floor="0.5")
+        services.freeze_plan(actor=science, plan=plan)
+        assessments[year] = services.run_assessment(actor=science, plan=plan, today=MID_YEAR)
+    district = world.district_a.code
+    # no credit in 2024: 0 of 锦江区's three workers covered; in 2025 all three are
+    assert selectors.previous_year_values(actor=science, assessment=assessments[YEAR], level="district",
+                                          district_code=district) == {"cme-worker-coverage": D("0")}
+    page = client_for(science).get(reverse("targets:district", args=[assessments[YEAR].pk, district])).content.decode()
+    assert 'data-trend="better"' in page and "0.0%" in page
+    assert selectors.previous_year_values(actor=science, assessment=assessments[YEAR - 1], level="district",
+                                          district_code=district) == {}

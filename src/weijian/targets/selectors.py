@@ -74,3 +74,29 @@ def unit_total(*, actor, assessment: Assessment, level: str, district_code: str 
     elif level == Level.DISTRICT:
         qs = qs.filter(district_code=district_code)
     return qs.first()
+
+
+def previous_year_values(*, actor, assessment: Assessment, level: str, district_code: str = "",
+                         institution_id: int | None = None) -> dict[str, object]:
+    """indicator code -> the same unit's value in the newest assessment of the year before (any plan), for
+    the trend column; empty when there is none or it is outside the reader's scope."""
+    before = (scoped_queryset(actor, Assessment, "view").filter(plan__year=assessment.plan.year - 1)
+              .order_by("-created_at", "-pk").first())
+    if before is None:
+        return {}
+    qs = values(actor=actor, assessment=before, level=level, district_code=district_code,
+                institution_id=institution_id)
+    return {value.item.indicator_code: value.actual for value in qs}
+
+
+def city_composite_by_month(*, actor, assessment: Assessment) -> list[tuple[str, object]]:
+    """("2026-03", composite) for the last computation of each month of the assessment's plan, oldest first:
+    the line of the city dashboard."""
+    points: dict[str, object] = {}
+    rows = (scoped_queryset(actor, AssessmentTotal, "view")
+            .filter(assessment__plan=assessment.plan, level=Level.CITY)
+            .order_by("assessment__as_of", "assessment__created_at")
+            .values_list("assessment__as_of", "score"))
+    for as_of, score in rows:
+        points[as_of.strftime("%Y-%m")] = score
+    return list(points.items())

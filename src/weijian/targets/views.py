@@ -22,7 +22,7 @@ from weijian.accounts.roles import Scope
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core.errors import BusinessError
-from weijian.core.indicators import RATE
+from weijian.core.indicators import HIGHER, RATE
 from weijian.core.pages import Col
 from weijian.core.spreadsheets import xlsx_bytes
 from weijian.targets import report, selectors, services
@@ -60,10 +60,22 @@ def _year(request) -> int:
     return year if 2000 <= year <= this_year + 1 else this_year
 
 
-def _value_rows(values, assessment: Assessment, *, drill_district: str = "", drill_institution=None) -> list[dict]:
+def _trend(now, before, direction: str) -> str:
+    """"better", "worse" or "same" against last year; "" when either is missing."""
+    if now is None or before is None:
+        return ""
+    if now == before:
+        return "same"
+    return "better" if (now > before) == (direction == HIGHER) else "worse"
+
+
+def _value_rows(values, assessment: Assessment, *, drill_district: str = "", drill_institution=None,
+                previous: dict | None = None) -> list[dict]:
     rows = []
+    previous = previous or {}
     for value in values:
         item = value.item
+        before = previous.get(item.indicator_code)
         indicator = get_indicator(item.indicator_code)
         drill = ""
         if indicator is not None and indicator.drill_url is not None:
@@ -77,6 +89,8 @@ def _value_rows(values, assessment: Assessment, *, drill_district: str = "", dri
                        if item.kind == RATE else ""),
             "score": _score(value.score), "rag": value.rag, "rag_label": str(Rag(value.rag).label),
             "rag_class": RAG_CLASS[value.rag], "drill": drill, "unit_name": value.unit_name,
+            "previous": show(before, item.kind, item.unit) if before is not None else "",
+            "trend": _trend(value.actual, before, item.direction),
         })
     return rows
 
@@ -133,7 +147,9 @@ def dashboard_view(request):
     city = selectors.unit_total(actor=actor, assessment=assessment, level=Level.CITY)
     districts = list(selectors.totals(actor=actor, assessment=assessment, level=Level.DISTRICT))
     district_rows = _total_rows(districts, lambda t: reverse("targets:district", args=[assessment.pk, t.district_code]))
-    city_values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.CITY), assessment)
+    city_values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.CITY), assessment,
+                              previous=selectors.previous_year_values(actor=actor, assessment=assessment,
+                                                                      level=Level.CITY))
     if request.GET.get("export") == "xlsx":
         values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.DISTRICT), assessment)
         headers, rows = _export_rows(district_rows, values)
@@ -141,7 +157,9 @@ def dashboard_view(request):
     by_code = sorted(districts, key=lambda t: t.district_code)
     chart = {"labels": [t.unit_name for t in by_code],
              "scores": [float(t.score) if t.score is not None else None for t in by_code],
-             "colours": [RAG_CLASS[t.rag] for t in by_code], "text": {"score": _("综合得分")}}
+             "colours": [RAG_CLASS[t.rag] for t in by_code], "text": {"score": _("综合得分")},
+             "months": [{"month": month, "score": float(score) if score is not None else None}
+                        for month, score in selectors.city_composite_by_month(actor=actor, assessment=assessment)]}
     context.update(city=city, city_rag_class=RAG_CLASS[city.rag] if city else "secondary",
                    city_score=_score(city.score) if city else "—", districts=district_rows, city_values=city_values,
                    tiles=[{"name": t.unit_name, "score": _score(t.score), "rag_class": RAG_CLASS[t.rag],
@@ -167,7 +185,9 @@ def district_view(request, pk: int, code: str):
                                          district_code=code))
     rows = _total_rows(institutions, lambda t: reverse("targets:institution", args=[assessment.pk, t.institution_id]))
     values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.DISTRICT,
-                                          district_code=code), assessment, drill_district=code)
+                                          district_code=code), assessment, drill_district=code,
+                         previous=selectors.previous_year_values(actor=actor, assessment=assessment,
+                                                                 level=Level.DISTRICT, district_code=code))
     if request.GET.get("export") == "xlsx":
         inst_values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.INSTITUTION,
                                                    district_code=code), assessment)
@@ -192,7 +212,9 @@ def institution_view(request, pk: int, institution: int):
     if total is None:
         raise Http404
     values = _value_rows(selectors.values(actor=actor, assessment=assessment, level=Level.INSTITUTION,
-                                          institution_id=institution), assessment, drill_institution=institution)
+                                          institution_id=institution), assessment, drill_institution=institution,
+                         previous=selectors.previous_year_values(actor=actor, assessment=assessment,
+                                                                 level=Level.INSTITUTION, institution_id=institution))
     back = ""
     if actor.scope in (Scope.CITY, Scope.DISTRICT):
         back = reverse("targets:district", args=[assessment.pk, total.district_code])
