@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.dq import indicators, selectors, services
-from weijian.dq.models import DqResult, DqRule, DqTicket, TicketStatus
+from weijian.dq.models import DqResult, DqRule, DqRun, DqTicket, TicketStatus
 from weijian.records.models import Resource, Source
 
 
@@ -129,3 +129,18 @@ def test_scorecards_and_indicators_by_hand(world, sources, rules):
     # a district bureau sees only its district's sources
     mine = {card.key for card in selectors.scorecards(actor=world.user("district_a"))}
     assert mine == {a.pk}
+
+
+def test_composite_by_month_follows_the_runs(world, sources, rules):
+    a, _b = sources
+    info = world.user("commission_info")
+    first = services.run_checks(actor=info)
+    earlier = 1 if timezone.now().month != 1 else 2  # another month of this year
+    DqRun.objects.filter(pk=first.pk).update(finished_at=timezone.now().replace(month=earlier, day=15))
+    _store(a, 2, {"resourceType": "Patient", "gender": "male"})
+    _store(a, 3, {"resourceType": "Patient", "gender": "female"})
+    services.run_checks(actor=info)
+    trend = dict(selectors.composite_by_month(actor=info, year=timezone.now().year))
+    # the earlier month: A 72.2% and B 100% → (90 + 40 + 60 + 40) / (120 + 60 + 60 + 40) = 230 / 280 = 82.1
+    assert trend[earlier] == Decimal("82.1")
+    assert trend[timezone.now().month] == Decimal("100.0")

@@ -75,12 +75,15 @@ def _percent(numerator, denominator) -> Decimal | None:
     return (Decimal(100) * numerator / denominator).quantize(SCORE_PLACES, ROUND_HALF_UP)
 
 
-def latest_results(*, actor=None, year: int | None = None) -> list[DqResult]:
-    """The results of the newest run of each source (in `year` when given); scoped when an actor is given."""
+def latest_results(*, actor=None, year: int | None = None, month: int | None = None) -> list[DqResult]:
+    """The results of the newest run of each source (in `year`, and `month` of it, when given); scoped when
+    an actor is given."""
     qs = scoped_queryset(actor, DqResult, "view") if actor is not None else DqResult.objects.all()
     qs = qs.filter(run__status=DqRun.Status.DONE)
     if year:
         qs = qs.filter(run__finished_at__year=year)
+    if year and month:
+        qs = qs.filter(run__finished_at__month=month)
     newest: dict[int | None, int] = {}
     for source, run in qs.order_by().values_list("source_id", "run_id"):
         if run > newest.get(source, -1):
@@ -116,3 +119,19 @@ def resources_by_id(ids: list[int]) -> QuerySet:
     """Type, id and time of the resources a rule found failing (no content: the drill-down names records,
     it does not show them). The caller has checked the rule's result is in the reader's scope."""
     return Resource.objects.filter(pk__in=ids).only("type", "fhir_id", "updated").order_by("pk")
+
+
+def composite_by_month(*, actor, year: int) -> list[tuple[int, Decimal | None]]:
+    """(month, composite of the reader's scope) for each month of `year` with a run, from the newest
+    results of each source within that month: the trend line of the scorecards."""
+    require(actor, "dq-result", "view")
+    weight = weights()
+    months = sorted(set(scoped_queryset(actor, DqResult, "view").filter(run__finished_at__year=year)
+                        .values_list("run__finished_at__month", flat=True)))
+    trend = []
+    for month in months:
+        card = Card("scope", "")
+        for result in latest_results(actor=actor, year=year, month=month):
+            card.add(result)
+        trend.append((month, card.composite(weight)))
+    return trend

@@ -82,10 +82,13 @@ def scorecards_view(request):
         response["Content-Disposition"] = "attachment; filename=dq-scorecards.xlsx"
         return response
     latest = selectors.run_list(actor=actor).first()
+    trend_year = year or timezone.localdate().year
+    trend = [{"month": f"{trend_year}-{month:02d}", "score": float(score) if score is not None else None}
+             for month, score in selectors.composite_by_month(actor=actor, year=trend_year)]
     return render(request, "dq/scorecards.html", {
         "title": _("数据质量评分"), "rows": rows, "kinds": kinds, "by": by, "by_choices": list(BY.items()),
         "weights": [(k.label, weights[k]) for k in kinds], "latest": latest, "year": year or "",
-        "can_run": can(actor, "dq-run", "run"),
+        "can_run": can(actor, "dq-run", "run"), "trend": trend, "trend_year": trend_year,
         "open_tickets": selectors.ticket_list(actor=actor).filter(closed_at__isnull=True).count(),
     })
 
