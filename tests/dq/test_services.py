@@ -144,3 +144,24 @@ def test_composite_by_month_follows_the_runs(world, sources, rules):
     # the earlier month: A 72.2% and B 100% → (90 + 40 + 60 + 40) / (120 + 60 + 60 + 40) = 230 / 280 = 82.1
     assert trend[earlier] == Decimal("82.1")
     assert trend[timezone.now().month] == Decimal("100.0")
+
+
+def test_reporting_on_time_per_month(world):
+    from weijian.dq.selectors import reporting_on_time
+    from weijian.records.models import Upload
+
+    source = Source.objects.create(code="SR", name="来源", kind="hospital", institution=world.inst_a1)
+    Source.objects.filter(pk=source.pk).update(created_at=timezone.make_aware(dt.datetime(2025, 2, 10)))
+
+    def upload(day):
+        Upload.objects.create(source=source, kind="bundle", file_sha256=str(day), status="done",
+                              finished_at=timezone.make_aware(dt.datetime.combine(day, dt.time(12))))
+
+    upload(dt.date(2025, 2, 20))  # February, in the month
+    upload(dt.date(2025, 4, 3))   # April (and March, within the grace days)
+    upload(dt.date(2025, 6, 9))   # June only: May's data came too late
+    # due as of 2025-07-01: February (registered 10 February) to May; June is due from 6 July
+    assert reporting_on_time(year=2025, today=dt.date(2025, 7, 1)) == {source.pk: (3, 4)}
+    assert reporting_on_time(year=2025, today=dt.date(2025, 7, 6)) == {source.pk: (4, 5)}
+    tallies = indicators._reporting(2025, dt.date(2025, 7, 6))
+    assert (tallies[world.inst_a1.pk].numerator, tallies[world.inst_a1.pk].denominator) == (4, 5)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from weijian.core.indicators import HIGHER, INSTITUTION, RATE, AssessmentIndicator, Tally
 from weijian.dq.models import Kind
-from weijian.dq.selectors import latest_results, weights
+from weijian.dq.selectors import latest_results, reporting_on_time, weights
+from weijian.records.models import Source
 
 
 def _by_institution(year: int, kinds: tuple[str, ...] | None) -> dict[int, Tally]:
@@ -37,6 +38,16 @@ def _composite(year: int, today: dt.date) -> dict[int, Tally]:
     return _by_institution(year, None)
 
 
+def _reporting(year: int, today: dt.date) -> dict[int, Tally]:
+    institutions = dict(Source.objects.values_list("pk", "institution_id"))
+    tallies: dict[int, Tally] = {}
+    for source_id, (on_time, due) in reporting_on_time(year=year, today=today).items():
+        institution = institutions.get(source_id)
+        if institution is not None and due:
+            tallies[institution] = tallies.get(institution, Tally()) + Tally(on_time, due)
+    return tallies
+
+
 def _scorecard(year: int, district: str, institution: int | None) -> str:
     query = {"year": year, "by": "institution" if institution is None else "source"}
     if institution is not None:
@@ -51,6 +62,9 @@ ASSESSMENT = (
     AssessmentIndicator("dq-timeliness", _("上传数据及时率"), "dq", RATE, "%", HIGHER, INSTITUTION, _timeliness,
                         _("及时性规则判定合格的比例，如就诊记录24小时内上传。"), _scorecard,
                         _("上传及时率{value}")),
+    AssessmentIndicator("dq-reporting", _("按期上报率"), "dq", RATE, "%", HIGHER, INSTITUTION, _reporting,
+                        _("各数据来源应报月份中按期上报（当月或次月5日前有上传）的比例。"), _scorecard,
+                        _("数据来源按期上报率{value}（{numerator}/{denominator}个来源月）")),
     AssessmentIndicator("dq-composite", _("数据质量综合得分"), "dq", RATE, "%", HIGHER, INSTITUTION, _composite,
                         _("各维度按权重合计的合格比例。"), _scorecard,
                         _("数据质量综合合格率{value}")),

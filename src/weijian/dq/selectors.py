@@ -6,15 +6,17 @@ the weighted share of passed judgements, Σ wₖ·passedₖ / Σ wₖ·judgedₖ
 institution's, a district's and the city's scores are computed the same way from the same counts.
 """
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from weijian.accounts.access import access_object, require, scoped_queryset
 from weijian.dq.models import DEFAULT_WEIGHTS, DqResult, DqRule, DqRun, DqTicket, DqWeight, Kind
-from weijian.records.models import Resource
+from weijian.records.models import Resource, Source, SourceStatus, Upload, UploadStatus
 
 SCORE_PLACES = Decimal("0.1")
 
@@ -135,3 +137,40 @@ def composite_by_month(*, actor, year: int) -> list[tuple[int, Decimal | None]]:
             card.add(result)
         trend.append((month, card.composite(weight)))
     return trend
+
+
+REPORTING_GRACE_DAYS = 5  # a month's data count as reported on time until the 5th of the next month
+
+
+def reporting_on_time(*, year: int, today: dt.date, source_ids=None) -> dict[int, tuple[int, int]]:
+    """source id -> (months reported on time, months due) in `year`: a month is due once its last day plus
+    the grace days has passed (and the source was registered by then); it was reported on time when an
+    upload of the source finished within the month or in the grace days after it."""
+    sources = Source.objects.filter(status=SourceStatus.ACTIVE)
+    if source_ids is not None:
+        sources = sources.filter(pk__in=source_ids)
+    registered = dict(sources.values_list("pk", "created_at"))
+    covered: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    uploads = (Upload.objects.filter(source_id__in=list(registered), status=UploadStatus.DONE,
+                                     finished_at__date__gte=dt.date(year, 1, 1),
+                                     finished_at__date__lte=dt.date(year + 1, 1, REPORTING_GRACE_DAYS))
+               .values_list("source_id", "finished_at"))
+    for source_id, finished in uploads:
+        day = timezone.localtime(finished).date()
+        covered[source_id].add((day.year, day.month))
+        if day.day <= REPORTING_GRACE_DAYS:
+            before = day.replace(day=1) - dt.timedelta(days=1)
+            covered[source_id].add((before.year, before.month))
+    result = {}
+    for source_id, created in registered.items():
+        since = timezone.localtime(created).date()
+        due = [(year, month) for month in range(1, 13)
+               if _month_end(year, month) + dt.timedelta(days=REPORTING_GRACE_DAYS) < today
+               and _month_end(year, month) >= since]
+        result[source_id] = (sum(1 for period in due if period in covered[source_id]), len(due))
+    return result
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    first_of_next = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)

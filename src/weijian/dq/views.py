@@ -103,7 +103,10 @@ def source_view(request, pk: int):
     if not results:
         raise Http404
     source = results[0].source
+    today = timezone.localdate()
+    on_time, due = selectors.reporting_on_time(year=today.year, today=today, source_ids=[pk]).get(pk, (0, 0))
     return render(request, "dq/source.html", {
+        "reporting": {"on_time": on_time, "due": due, "year": today.year},
         "title": _("%(name)s数据质量") % {"name": source.name}, "source": source,
         "results": sorted(results, key=lambda r: (-r.failed, r.rule.code)), "run": results[0].run,
     })
