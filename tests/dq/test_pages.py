@@ -83,3 +83,13 @@ def test_the_institution_works_its_ticket_and_another_district_sees_nothing(chec
 @pytest.mark.parametrize("key", ["worker_a1", "expert", "audit_admin"])
 def test_other_roles_see_no_data_quality(world, client_for, key):
     assert client_for(world.user(key)).get(reverse("dq:scorecards")).status_code == 403
+
+
+def test_the_weights_page(world, client_for):
+    client = client_for(world.user("commission_info"))
+    assert "维度权重" in client.get(reverse("dq:weights")).content.decode()
+    zeros = {kind: "0" for kind in ("completeness", "validity", "consistency", "timeliness", "uniqueness", "outlier")}
+    response = client.post(reverse("dq:weights"), zeros)
+    assert response.status_code == 422 and "各维度权重不能全为0" in response.content.decode()
+    assert client.post(reverse("dq:weights"), zeros | {"completeness": "50"}).status_code == 302
+    assert client_for(world.user("district_a")).post(reverse("dq:weights"), zeros).status_code == 403

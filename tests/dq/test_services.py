@@ -165,3 +165,29 @@ def test_reporting_on_time_per_month(world):
     assert reporting_on_time(year=2025, today=dt.date(2025, 7, 6)) == {source.pk: (4, 5)}
     tallies = indicators._reporting(2025, dt.date(2025, 7, 6))
     assert (tallies[world.inst_a1.pk].numerator, tallies[world.inst_a1.pk].denominator) == (4, 5)
+
+
+def test_a_validity_rule_takes_the_codes_of_a_terminology_value_set(world, sources):
+    info = world.user("commission_info")
+    url = "http://weijian.local/fhir/ValueSet/gb-t-2261-1"  # GB/T 2261.1 sex: 0, 1, 2, 9
+    rule = services.rule_create(actor=info, code="gender-gb", name="性别（国标代码）", kind="validity",
+                                resource_type="Patient", element="patient.gender", params={"value_set": url})
+    assert set(services.spec_of(rule).values) == {"0", "1", "2", "9"}
+    with pytest.raises(BusinessError, match="值集无法展开"):
+        services.rule_create(actor=info, code="gender-x", name="x", kind="validity", resource_type="Patient",
+                             element="patient.gender", params={"value_set": "http://example.org/ValueSet/none"})
+
+
+def test_weights_are_set_and_change_the_composite(world, sources, rules):
+    a, _b = sources
+    info = world.user("commission_info")
+    services.run_checks(actor=info)
+    services.weights_set(actor=info, weights={"completeness": 1, "validity": 1, "consistency": 0, "timeliness": 0,
+                                              "uniqueness": 0, "outlier": 0})
+    card = {c.key: c for c in selectors.scorecards(actor=info)}[a.pk]
+    assert card.composite(selectors.weights()) == Decimal("71.4")  # (3 + 2) / (4 + 3)
+    assert card.worst_elements() == [("性别", 2)]
+    with pytest.raises(BusinessError, match="不能全为0"):
+        services.weights_set(actor=info, weights={})
+    with pytest.raises(PermissionDenied):
+        services.weights_set(actor=world.user("commission_science"), weights={"completeness": 1})

@@ -127,3 +127,15 @@ def test_the_annual_summary_page_edits_its_words_and_downloads(assessed, client_
     assert AuditEvent.objects.filter(entity="target-assessment", action="export").count() == 2
     district = client_for(planned.user("district_a"))  # the summary names every district: city readers only
     assert district.get(url).status_code == 403 and district.post(url, {"opening": "x"}).status_code == 403
+
+
+def test_an_items_weight_is_edited_in_place(draft, client_for):
+    client = client_for(draft.user("commission_science"))
+    url = reverse("targets:item-update", args=[draft.junior.pk])
+    client.post(url, {"weight": "25", "rule": "pass_fail", "bonus_cap": ""})
+    draft.junior.refresh_from_db()
+    assert draft.junior.weight == Decimal("25")
+    page = client.get(reverse("targets:plan-detail", args=[draft.plan.pk])).content.decode()
+    assert "权重合计 85 / 100 分" in page
+    response = client.post(url, {"weight": "0", "rule": "pass_fail"}, follow=True)
+    assert "权重应为大于0、不超过100的数字" in response.content.decode()

@@ -28,6 +28,8 @@ class RuleForm(StyledForm):
     element = forms.ChoiceField(label=_("数据元"), required=False,
                                 choices=_blank([(e.code, f"{e.code}（{e.name}）") for e in CATALOGUE]))
     values = forms.CharField(label=_("有效值（逗号分隔）"), required=False)
+    value_set = forms.CharField(label=_("或：值集地址"), required=False, max_length=255,
+                                help_text=_("术语字典中的值集，如 http://weijian.local/fhir/ValueSet/gb-t-2261-1"))
     low = forms.DecimalField(label=_("下限"), required=False)
     high = forms.DecimalField(label=_("上限"), required=False)
     pattern = forms.CharField(label=_("格式（正则表达式）"), required=False, max_length=200)
@@ -50,7 +52,7 @@ class RuleForm(StyledForm):
 
     def for_service(self) -> dict:
         data = self.cleaned_data
-        params = {"values": _list(data.get("values")), "low": data.get("low"), "high": data.get("high"),
+        params = {"values": _list(data.get("values")), "value_set": (data.get("value_set") or "").strip(), "low": data.get("low"), "high": data.get("high"),
                   "pattern": data.get("pattern") or "", "limit_hours": data.get("limit_hours"),
                   "keys": _list(data.get("keys")), "method": data.get("method") or "",
                   "threshold": data.get("threshold")}
@@ -65,6 +67,7 @@ class RuleForm(StyledForm):
         params = rule.params or {}
         return {"code": rule.code, "name": rule.name, "kind": rule.kind, "resource_type": rule.resource_type,
                 "element": rule.element, "values": ", ".join(params.get("values") or []),
+                "value_set": params.get("value_set", ""),
                 "low": params.get("low"), "high": params.get("high"), "pattern": params.get("pattern", ""),
                 "limit_hours": params.get("limit_hours"), "keys": ", ".join(params.get("keys") or []),
                 "method": params.get("method", ""), "threshold": params.get("threshold"), "left": rule.left,
@@ -78,3 +81,13 @@ class TicketFilterForm(StyledForm):
 
 class TicketNoteForm(StyledForm):
     note = forms.CharField(label=_("处理说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WeightsForm(StyledForm):
+    """One whole-number weight per dimension."""
+
+    def __init__(self, *args, initial_weights: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in Kind.choices:
+            self.fields[kind] = forms.IntegerField(label=label, min_value=0, max_value=100,
+                                                   initial=initial_weights.get(kind, 0))

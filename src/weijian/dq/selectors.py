@@ -7,6 +7,7 @@ institution's, a district's and the city's scores are computed the same way from
 """
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from weijian.accounts.access import access_object, require, scoped_queryset
+from weijian.dq.elements import ELEMENTS
 from weijian.dq.models import DEFAULT_WEIGHTS, DqResult, DqRule, DqRun, DqTicket, DqWeight, Kind
 from weijian.records.models import Resource, Source, SourceStatus, Upload, UploadStatus
 
@@ -50,6 +52,7 @@ class Card:
     name: str
     counts: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in Kind.values})
     failed_by_rule: dict[str, int] = field(default_factory=dict)
+    failed_by_element: dict[str, int] = field(default_factory=dict)
 
     def add(self, result: DqResult) -> None:
         slot = self.counts[result.kind]
@@ -57,6 +60,8 @@ class Card:
         slot[1] += result.checked
         if result.failed:
             self.failed_by_rule[result.rule.name] = self.failed_by_rule.get(result.rule.name, 0) + result.failed
+            for element in _elements_of(result.rule):
+                self.failed_by_element[element] = self.failed_by_element.get(element, 0) + result.failed
 
     def score(self, kind: str) -> Decimal | None:
         passed, judged = self.counts[kind]
@@ -69,6 +74,18 @@ class Card:
 
     def worst_rules(self, n: int = 3) -> list[tuple[str, int]]:
         return sorted(self.failed_by_rule.items(), key=lambda item: -item[1])[:n]
+
+    def worst_elements(self, n: int = 3) -> list[tuple[str, int]]:
+        """(element name, failures of the rules reading it), most first."""
+        return sorted(self.failed_by_element.items(), key=lambda item: -item[1])[:n]
+
+
+def _elements_of(rule: DqRule) -> list[str]:
+    """The names of the data elements a rule reads (its element, its keys, its expression's elements)."""
+    codes = [rule.element] if rule.element else []
+    codes += list((rule.params or {}).get("keys") or [])
+    codes += re.findall(r"#\{\s*([\w.\-]+)\s*\}", f"{rule.left} {rule.right}")
+    return [ELEMENTS[code].name if code in ELEMENTS else code for code in dict.fromkeys(codes)]
 
 
 def _percent(numerator, denominator) -> Decimal | None:

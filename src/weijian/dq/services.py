@@ -17,8 +17,9 @@ from weijian.dq.elements import ELEMENTS, ElementError
 from weijian.dq.errors import DqErrorCode
 from weijian.dq.expressions import ExpressionError, parse_rule
 from weijian.dq.loading import stored_resources
-from weijian.dq.models import DqResult, DqRule, DqRuleVersion, DqRun, DqTicket, Kind, TicketStatus
+from weijian.dq.models import DqResult, DqRule, DqRuleVersion, DqRun, DqTicket, DqWeight, Kind, TicketStatus
 from weijian.records.models import Source, Upload
+from weijian.terminology import operations as terminology_operations
 
 RULE_FIELDS = ("name", "kind", "resource_type", "element", "params", "left", "operator", "right", "missing")
 SAMPLE_SIZE = 5000
@@ -35,9 +36,12 @@ def spec_of(fields) -> engine.RuleSpec:
                      if element.resource_type == get("resource_type")}
             expression = parse_rule(get("left") or "", get("operator") or "", get("right") or "", types,
                                     missing=get("missing") or "skip_if_any_value_missing")
+        values = tuple(str(v) for v in params.get("values") or ())
+        if params.get("value_set"):  # the codes of a terminology value set (its current expansion)
+            values += tuple(_value_set_codes(str(params["value_set"])))
         spec = engine.RuleSpec(
             code=get("code") or "draft", kind=get("kind") or "", resource_type=get("resource_type") or "",
-            element=get("element") or "", values=tuple(str(v) for v in params.get("values") or ()),
+            element=get("element") or "", values=values,
             low=_number(params.get("low")), high=_number(params.get("high")), pattern=params.get("pattern") or "",
             expression=expression, limit_hours=_number(params.get("limit_hours")),
             keys=tuple(params.get("keys") or ()), method=params.get("method") or "",
@@ -46,6 +50,14 @@ def spec_of(fields) -> engine.RuleSpec:
     except (ExpressionError, ElementError) as error:
         raise BusinessError(DqErrorCode.RULE_INVALID, str(error)) from None
     return spec
+
+
+def _value_set_codes(url: str) -> list[str]:
+    try:
+        expansion = terminology_operations.expand(url.strip())
+    except BusinessError as error:
+        raise BusinessError(DqErrorCode.RULE_INVALID, f"值集无法展开：{error.message}") from None
+    return [concept["code"] for concept in expansion["contains"]]
 
 
 def _number(value) -> float | None:
@@ -266,3 +278,23 @@ def ticket_move(*, actor, ticket_id: int, move: str, note: str = "") -> DqTicket
     audit_record(actor=actor, action=AuditAction.UPDATE, entity="dq-ticket", entity_id=ticket.pk,
                  summary=f"质控整改单：{TicketStatus(before).label} → {TicketStatus(after).label}")
     return ticket
+
+
+@transaction.atomic
+def weights_set(*, actor, weights: dict[str, int]) -> dict[str, int]:
+    """The dimensions' weights in the composite score (whole numbers 0–100, not all zero)."""
+    require(actor, "dq-rule", "update")
+    clean = {}
+    for kind in Kind.values:
+        value = weights.get(kind, 0)
+        if not isinstance(value, int) or not 0 <= value <= 100:
+            raise BusinessError(DqErrorCode.RULE_INVALID, "权重应为0到100之间的整数", field=kind)
+        clean[kind] = value
+    if not any(clean.values()):
+        raise BusinessError(DqErrorCode.RULE_INVALID, "各维度权重不能全为0")
+    before = {w.kind: w.weight for w in DqWeight.objects.all()}
+    for kind, value in clean.items():
+        DqWeight.objects.update_or_create(kind=kind, defaults={"weight": value})
+    audit_record(actor=actor, action=AuditAction.UPDATE, entity="dq-rule", summary="修改数据质量维度权重",
+                 before=before, after=clean)
+    return clean

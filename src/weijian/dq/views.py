@@ -22,7 +22,7 @@ from weijian.core.errors import BusinessError, NotFoundOrForbidden
 from weijian.core.pages import Col
 from weijian.core.spreadsheets import xlsx_bytes
 from weijian.dq import engine, selectors, services
-from weijian.dq.forms import RuleForm, TicketFilterForm, TicketNoteForm
+from weijian.dq.forms import RuleForm, TicketFilterForm, TicketNoteForm, WeightsForm
 from weijian.dq.loading import stored_resources
 from weijian.dq.models import DqResult, DqTicket, Kind, TicketStatus
 from weijian.orgs.models import DivisionLevel
@@ -70,13 +70,15 @@ def scorecards_view(request):
         rows.append({"key": card.key, "name": card.name, "composite": _show(composite),
                      "composite_class": _score_class(composite),
                      "scores": [{"value": _show(card.score(k)), "class": _score_class(card.score(k))} for k in kinds],
-                     "worst": card.worst_rules(), "url": reverse("dq:source", args=[card.key])
+                     "worst": card.worst_rules(), "worst_elements": card.worst_elements(), "url": reverse("dq:source", args=[card.key])
                      if by == "source" and card.key else ""})
     if request.GET.get("export") == "xlsx":
         require(actor, "dq-result", "export")
-        headers = [_("单位"), _("综合得分"), *[str(k.label) for k in kinds], _("问题最多的规则")]
+        headers = [_("单位"), _("综合得分"), *[str(k.label) for k in kinds], _("问题最多的规则"),
+                   _("问题最多的数据元")]
         body = [[r["name"], r["composite"], *[s["value"] for s in r["scores"]],
-                 "；".join(f"{name}（{n}）" for name, n in r["worst"])] for r in rows]
+                 "；".join(f"{name}（{n}）" for name, n in r["worst"]),
+                 "；".join(f"{name}（{n}）" for name, n in r["worst_elements"])] for r in rows]
         audit_record(actor=actor, action=AuditAction.EXPORT, entity="dq-result", summary=f"导出数据质量评分 {len(body)} 行")
         response = HttpResponse(xlsx_bytes(headers, body, sheet_title="数据质量评分"), content_type=XLSX)
         response["Content-Disposition"] = "attachment; filename=dq-scorecards.xlsx"
@@ -226,6 +228,27 @@ def run_view(request):
 
 
 @login_required
+def weights_view(request):
+    actor = request.user
+    require(actor, "dq-result", "view")
+    form = WeightsForm(request.POST or None, initial_weights=selectors.weights())
+    if request.method == "POST":
+        require(actor, "dq-rule", "update")
+        if form.is_valid():
+            try:
+                services.weights_set(actor=actor, weights=form.cleaned_data)
+            except BusinessError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("维度权重已保存，评分即按新权重计算。"))
+                return redirect("dq:scorecards")
+    return render(request, "dq/form.html", {
+        "form": form, "title": _("数据质量维度权重"), "cancel_url": reverse("dq:scorecards"),
+        "crumbs": [(reverse("dq:scorecards"), _("数据质量评分"))],
+    }, status=422 if form.errors else 200)
+
+
+@login_required
 @require_POST
 def seed_view(request):
     created = services.seed_default_rules(actor=request.user)
@@ -316,6 +339,7 @@ urlpatterns = [
     path("rules/defaults/", seed_view, name="rule-seed"),
     path("rules/<int:pk>/", rule_edit_view, name="rule-edit"),
     path("runs/", run_view, name="run"),
+    path("weights/", weights_view, name="weights"),
     path("tickets/", TicketListView.as_view(), name="ticket-list"),
     path("tickets/<int:pk>/", ticket_view, name="ticket"),
 ]

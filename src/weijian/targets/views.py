@@ -29,7 +29,7 @@ from weijian.targets import report, selectors, services
 from weijian.targets.forms import ItemForm, PlanForm, TargetForm
 from weijian.targets.models import Assessment, Level, PlanItem, PlanTarget, ReportText, WorkPlan
 from weijian.targets.registry import get_indicator
-from weijian.targets.scoring import Rag
+from weijian.targets.scoring import Rag, ScoringRule
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RAG_CLASS = {Rag.GREEN: "success", Rag.AMBER: "warning", Rag.RED: "danger", Rag.GREY: "secondary"}
@@ -288,6 +288,7 @@ def _plan_page(request, plan: WorkPlan, *, status: int = 200, item_form=None, ta
                    for t in item.targets.all()]
         form = (target_forms or {}).get(item.pk) or TargetForm(is_rate=item.kind == RATE, prefix=f"t{item.pk}")
         rows.append({"item": item, "weight": _score(item.weight), "targets": targets, "form": form,
+                     "rules": ScoringRule.choices,
                      "bonus_cap": _score(item.bonus_cap) if item.bonus_cap else ""})
     total = sum((item.weight for item in items), Decimal(0))
     return render(request, "targets/plan_detail.html", {
@@ -330,6 +331,21 @@ def _item(request, pk: int) -> PlanItem:
         raise Http404
     _plan(request, item.plan_id, "update")  # the gate
     return item
+
+
+@login_required
+@require_POST
+def item_update_view(request, pk: int):
+    """Change an item's weight, rule and bonus cap in place (a draft plan only)."""
+    item = _item(request, pk)
+    try:
+        services.update_item(actor=request.user, item=item, weight=request.POST.get("weight", ""),
+                             rule=request.POST.get("rule", ""), bonus_cap=request.POST.get("bonus_cap") or 0)
+    except BusinessError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已修改指标：%(name)s") % {"name": item.name})
+    return redirect(reverse("targets:plan-detail", args=[item.plan_id]) + f"#item-{item.pk}")
 
 
 @login_required
@@ -454,6 +470,7 @@ urlpatterns = [
     path("plans/<int:pk>/items/", item_add_view, name="item-add"),
     path("plans/<int:pk>/freeze/", plan_freeze_view, name="plan-freeze"),
     path("plans/<int:pk>/assess/", plan_assess_view, name="plan-assess"),
+    path("items/<int:pk>/", item_update_view, name="item-update"),
     path("items/<int:pk>/remove/", item_remove_view, name="item-remove"),
     path("items/<int:pk>/targets/", target_set_view, name="target-set"),
     path("targets/<int:pk>/remove/", target_remove_view, name="target-remove"),
