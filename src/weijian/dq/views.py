@@ -91,6 +91,7 @@ def scorecards_view(request):
         "title": _("数据质量评分"), "rows": rows, "kinds": kinds, "by": by, "by_choices": list(BY.items()),
         "weights": [(k.label, weights[k]) for k in kinds], "latest": latest, "year": year or "",
         "can_run": can(actor, "dq-run", "run"), "trend": trend, "trend_year": trend_year,
+        "years": list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),
         "open_tickets": selectors.ticket_list(actor=actor).filter(closed_at__isnull=True).count(),
     })
 
