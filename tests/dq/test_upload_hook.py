@@ -29,3 +29,13 @@ def test_without_active_rules_nothing_runs(world, record_sources, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         record_services.bundle_submit(actor=record_sources.a1_user, bundle=BUNDLE)
     assert not DqRun.objects.exists()
+
+
+def test_a_check_that_already_saw_the_upload_is_not_repeated(world, record_sources,  # noqa: F811
+                                                             django_capture_on_commit_callbacks):
+    info = world.user("commission_info")
+    dq_services.seed_default_rules(actor=info)
+    _response, upload = record_services.bundle_submit(actor=record_sources.a1_user, bundle=BUNDLE)  # hook not run
+    dq_services.run_checks(actor=info)  # a full run after the upload finished
+    assert dq_services.check_upload(upload.pk) is None
+    assert DqRun.objects.filter(upload=upload).count() == 0

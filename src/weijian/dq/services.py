@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from weijian.accounts.access import require, scoped_queryset
@@ -192,13 +193,15 @@ def run_checks(*, actor, upload=None) -> DqRun:
 def check_upload(upload_id: int) -> DqRun | None:
     """The system's check after an upload: every active rule over the uploading source's stored data,
     kept as a run of that upload (its tickets opened or closed as by any run). Nothing when no rule is
-    active, or when a run of the same source started after this upload finished (it saw these data)."""
+    active, or when a run of the same source (or of all sources) started after this upload finished: it
+    saw these data."""
     upload = Upload.objects.filter(pk=upload_id).select_related("source").first()
     rules = list(DqRule.objects.filter(is_active=True))
     if upload is None or not rules:
         return None
-    if upload.finished_at and DqRun.objects.filter(upload__source_id=upload.source_id,
-                                                   started_at__gte=upload.finished_at).exists():
+    seen = DqRun.objects.filter(Q(upload__source_id=upload.source_id) | Q(upload__isnull=True),
+                                started_at__gte=upload.finished_at) if upload.finished_at else DqRun.objects.none()
+    if seen.exists():  # a later run of this source, or of every source, already saw these data
         return None
     run = DqRun.objects.create(upload=upload, started_by=None, rules=len(rules))
     started = time.perf_counter()
