@@ -49,3 +49,26 @@ def pg_drop(name: str) -> None:
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_in_fresh_database(engine: str, script: str, args: list[str], prefix: str) -> dict:
+    """Run `script --child ENGINE ARGS…` against a fresh database of `engine` ("sqlite": a file in a
+    temporary directory; "postgres": a throwaway database, dropped afterwards) and return its last line
+    as JSON; {"engine", "skipped"} when PostgreSQL is unreachable."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        data_dir = Path(folder)
+        database = None
+        if engine == "postgres":
+            database, note = pg_create()
+            if database is None:
+                return {"engine": engine, "skipped": note}
+            url = pg_url(database)
+        else:
+            url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
+        try:
+            return run_child(engine, [sys.executable, script, "--child", engine, *args], child_env(url, data_dir))
+        finally:
+            if database:
+                pg_drop(database)

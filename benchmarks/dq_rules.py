@@ -25,14 +25,10 @@ import datetime as dt
 import hashlib
 import json
 import random
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import _harness
-from _harness import child_env, pg_create, pg_drop, pg_url
 
 GOAL_PER_S = 50_000
 FULL, QUICK = 1_000_000, 100_000
@@ -175,22 +171,8 @@ def child(engine: str, count: int) -> dict:
 
 
 def run_engine(engine: str, count: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="weijian-bench-dq-") as folder:
-        data_dir = Path(folder)
-        database = None
-        if engine == "postgres":
-            database, note = pg_create()
-            if database is None:
-                return {"engine": engine, "skipped": note}
-            url = pg_url(database)
-        else:
-            url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
-        try:
-            cmd = [sys.executable, __file__, "--child", engine, "--count", str(count)]
-            return _harness.run_child(engine, cmd, child_env(url, data_dir))
-        finally:
-            if database:
-                pg_drop(database)
+    return _harness.run_in_fresh_database(engine, __file__, ["--count", str(count)], "weijian-bench-dq-")
+
 
 
 def main() -> None:

@@ -25,15 +25,11 @@ import datetime as dt
 import json
 import random
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import _harness
-from _harness import child_env, pg_create, pg_drop, pg_url
 
 GOAL_S = 5.0
 FULL = {"workers": 70_000, "credits": 2_000_000, "projects": 5_000}
@@ -157,23 +153,10 @@ def _weights(n: int) -> list[str]:
 
 
 def run_engine(engine: str, sizes: dict) -> dict:
-    with tempfile.TemporaryDirectory(prefix="weijian-bench-targets-") as folder:
-        data_dir = Path(folder)
-        database = None
-        if engine == "postgres":
-            database, note = pg_create()
-            if database is None:
-                return {"engine": engine, "skipped": note}
-            url = pg_url(database)
-        else:
-            url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
-        try:
-            cmd = [sys.executable, __file__, "--child", engine, "--workers", str(sizes["workers"]),
-                   "--credits", str(sizes["credits"]), "--projects", str(sizes["projects"])]
-            return _harness.run_child(engine, cmd, child_env(url, data_dir))
-        finally:
-            if database:
-                pg_drop(database)
+    return _harness.run_in_fresh_database(
+        engine, __file__, ["--workers", str(sizes["workers"]), "--credits", str(sizes["credits"]),
+                           "--projects", str(sizes["projects"])], "weijian-bench-targets-")
+
 
 
 def main() -> None:

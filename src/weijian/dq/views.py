@@ -243,7 +243,7 @@ def weights_view(request):
             else:
                 messages.success(request, _("维度权重已保存，评分即按新权重计算。"))
                 return redirect("dq:scorecards")
-    return render(request, "dq/form.html", {
+    return render(request, "web/form_page.html", {
         "form": form, "title": _("数据质量维度权重"), "cancel_url": reverse("dq:scorecards"),
         "crumbs": [(reverse("dq:scorecards"), _("数据质量评分"))],
     }, status=422 if form.errors else 200)

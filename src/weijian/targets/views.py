@@ -266,7 +266,7 @@ def plan_create_view(request):
         else:
             messages.success(request, _("工作计划已新建，请加入指标并设置目标值。"))
             return redirect("targets:plan-detail", pk=plan.pk)
-    return render(request, "targets/form.html", {
+    return render(request, "web/form_page.html", {
         "form": form, "title": _("新建工作计划"), "cancel_url": reverse("targets:plan-list"),
         "crumbs": [(reverse("targets:plan-list"), _("年度工作计划"))],
     }, status=422 if form.errors else 200)
