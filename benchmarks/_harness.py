@@ -72,3 +72,35 @@ def run_in_fresh_database(engine: str, script: str, args: list[str], prefix: str
         finally:
             if database:
                 pg_drop(database)
+
+
+def city_with_workers(*, workers: int, year: int, today) -> tuple:
+    """Inside a child with Django set up and migrated: the two commission users, the demo city's divisions
+    and institutions, `workers` workers from the demo's generator (written in bulk) and the year's CME
+    requirements (25/10/10/10 and 20/5/10/10). Returns (info user, science user, the generated worker rows)."""
+    import uuid
+
+    from django.db import transaction
+
+    from weijian.accounts import services as account_services
+    from weijian.accounts.roles import Role
+    from weijian.cme import services as cme_services
+    from weijian.demo.generate import CitySummary, _divisions, _institutions, _workers
+    from weijian.demo.institutions import DEFAULT_INSTITUTIONS, plan_institutions
+    from weijian.demo.workers import generate_workers
+
+    password = f"Bench-{uuid.uuid4().hex[:12]}!"
+    info = account_services.user_create(actor=None, bootstrap=True, username="bench_info", password=password,
+                                        role=Role.COMMISSION_INFO)
+    science = account_services.user_create(actor=None, bootstrap=True, username="bench_science",
+                                           password=password, role=Role.COMMISSION_SCIENCE)
+    specs = plan_institutions(DEFAULT_INSTITUTIONS, seed=2026)
+    rows = list(generate_workers(specs, workers, seed=2026, today=today))
+    with transaction.atomic():
+        districts = _divisions(info, CitySummary())
+        by_key = _institutions(info, specs, districts, CitySummary())
+        _workers(info, rows, by_key, CitySummary(), today)
+        for group, values in (("intermediate_and_above", (25, 10, 10, 10)), ("junior_and_below", (20, 5, 10, 10))):
+            cme_services.requirement_set(actor=science, year=year, title_group=group, total=values[0],
+                                         min_class_i=values[1], min_class_ii=values[2], remote_cap=values[3])
+    return info, science, rows

@@ -40,7 +40,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import _harness
@@ -92,35 +91,16 @@ def child(engine: str, workers: int, credits: int, data_dir: Path, job_workers: 
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
-    from weijian.accounts import services as account_services
-    from weijian.accounts.roles import Role
     from weijian.cme import indicators
-    from weijian.cme import services as cme_services
     from weijian.cme.models import CreditRecord
-    from weijian.demo.generate import CitySummary, _divisions, _institutions, _workers
-    from weijian.demo.institutions import DEFAULT_INSTITUTIONS, plan_institutions
-    from weijian.demo.workers import generate_workers
 
     call_command("migrate", verbosity=0)
     today = dt.date.today()
     figures: dict = {"engine": engine, "vendor": connection.vendor, "workers": workers}
     mark = time.perf_counter()
-    password = f"Bench-{uuid.uuid4().hex[:12]}!"
-    info = account_services.user_create(actor=None, bootstrap=True, username="bench_info", password=password,
-                                        role=Role.COMMISSION_INFO)
-    science = account_services.user_create(actor=None, bootstrap=True, username="bench_science",
-                                           password=password, role=Role.COMMISSION_SCIENCE)
-    specs = plan_institutions(DEFAULT_INSTITUTIONS, seed=2026)
-    rows = list(generate_workers(specs, workers, seed=2026, today=today))
-    with transaction.atomic():
-        districts = _divisions(info, CitySummary())
-        by_key = _institutions(info, specs, districts, CitySummary())
-        _workers(info, rows, by_key, CitySummary(), today)
-        for group, values in (("intermediate_and_above", (25, 10, 10, 10)), ("junior_and_below", (20, 5, 10, 10))):
-            cme_services.requirement_set(actor=science, year=YEAR, title_group=group, total=values[0],
-                                         min_class_i=values[1], min_class_ii=values[2], remote_cap=values[3])
+    info, science, rows = _harness.city_with_workers(workers=workers, year=YEAR, today=today)
     figures["setup_s"] = round(time.perf_counter() - mark, 1)
 
     active = [(r.id_number, r.name) for r in rows if r.status == "active"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from weijian.accounts.access import access_object, require, scoped_queryset
 from weijian.dq.elements import ELEMENTS
 from weijian.dq.models import DEFAULT_WEIGHTS, DqResult, DqRule, DqRun, DqTicket, DqWeight, Kind
+from weijian.orgs.models import Division, DivisionLevel
 from weijian.records.models import Resource, Source, SourceStatus, Upload, UploadStatus
 
 SCORE_PLACES = Decimal("0.1")
@@ -111,27 +112,31 @@ def latest_results(*, actor=None, year: int | None = None, month: int | None = N
     return [row for row in rows if newest.get(row.source_id) == row.run_id]
 
 
-def scorecards(*, actor, year: int | None = None, by: str = "source") -> list[Card]:
-    """Cards per source, institution or district (`by`), from the newest results, in the actor's scope."""
+def scorecards(*, actor, year: int | None = None, by: str = "source",
+               institution_id: int | None = None) -> list[Card]:
+    """Cards per source, institution or district (`by`), from the newest results, in the actor's scope
+    (only the sources of one institution when `institution_id` is given)."""
     require(actor, "dq-result", "view")
+    district_names = dict(Division.objects.filter(level=DivisionLevel.DISTRICT).values_list("code", "name")) \
+        if by == "district" else {}
     cards: dict[object, Card] = {}
     for result in latest_results(actor=actor, year=year):
+        if institution_id is not None and result.institution_id != institution_id:
+            continue
         if by == "source":
             key, name = result.source_id, result.source.name if result.source else "—"
         elif by == "institution":
             key, name = result.institution_id, result.institution.name if result.institution else "—"
         else:
-            key, name = result.district_code, result.district_code
+            key, name = result.district_code, district_names.get(result.district_code, result.district_code or "—")
         cards.setdefault(key, Card(key, name)).add(result)
     return sorted(cards.values(), key=lambda card: str(card.name))
 
 
-def failing_by_source(results: list[DqResult]) -> dict[int, list[DqResult]]:
-    grouped: dict[int, list[DqResult]] = defaultdict(list)
-    for result in results:
-        if result.failed:
-            grouped[result.source_id].append(result)
-    return grouped
+def newest_result(*, actor, rule_id: int, source_id: int) -> DqResult | None:
+    """The newest stored result of one rule at one source, in the actor's scope (the drill-down's anchor)."""
+    return (scoped_queryset(actor, DqResult, "view").filter(rule_id=rule_id, source_id=source_id)
+            .select_related("rule", "source").order_by("-run_id").first())
 
 
 def resources_by_id(ids: list[int]) -> QuerySet:

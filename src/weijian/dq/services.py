@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from weijian.accounts.access import require, scoped_queryset
+from weijian.accounts.access import can, require, scoped_queryset
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record, audit_snapshot
 from weijian.core.errors import BusinessError, NotFoundOrForbidden
@@ -257,6 +257,13 @@ def _sync_tickets(run: DqRun, results: list[DqResult]) -> None:
 _MOVES = {"acknowledge": (TicketStatus.OPEN, TicketStatus.ACKNOWLEDGED),
           "fix": (TicketStatus.ACKNOWLEDGED, TicketStatus.FIXED),
           "verify": (TicketStatus.FIXED, TicketStatus.VERIFIED)}
+
+
+def ticket_moves(*, actor, ticket: DqTicket) -> list[str]:
+    """The moves the actor may make on the ticket now (what the ticket page offers)."""
+    if ticket.closed_at is not None:
+        return []
+    return [move for move, (before, _after) in _MOVES.items() if ticket.status == before and can(actor, "dq-ticket", move)]
 
 
 @transaction.atomic

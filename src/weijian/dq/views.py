@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from weijian.accounts.access import can, require, scoped_queryset
+from weijian.accounts.access import can, require
 from weijian.accounts.pages import ScopedListPage, get_or_404
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
@@ -24,9 +24,7 @@ from weijian.core.spreadsheets import xlsx_bytes
 from weijian.dq import engine, selectors, services
 from weijian.dq.forms import RuleForm, TicketFilterForm, TicketNoteForm, WeightsForm
 from weijian.dq.loading import stored_resources
-from weijian.dq.models import DqResult, DqTicket, Kind, TicketStatus
-from weijian.orgs.models import DivisionLevel
-from weijian.orgs.selectors import division_list
+from weijian.dq.models import DqTicket, Kind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BY = {"source": gettext_lazy("按数据来源"), "institution": gettext_lazy("按机构"), "district": gettext_lazy("按区县")}
@@ -53,16 +51,9 @@ def scorecards_view(request):
     except ValueError:
         year = None
     weights = selectors.weights()
-    cards = selectors.scorecards(actor=actor, year=year, by=by)
-    institution = request.GET.get("institution")
-    if by == "source" and institution and institution.isdigit():
-        owned = set(scoped_queryset(actor, DqResult, "view").filter(institution_id=int(institution))
-                    .values_list("source_id", flat=True))
-        cards = [card for card in cards if card.key in owned]
-    if by == "district":
-        names = dict(division_list(actor=actor, level=DivisionLevel.DISTRICT).values_list("code", "name"))
-        for card in cards:
-            card.name = names.get(card.key, card.key or "—")
+    institution = request.GET.get("institution", "")
+    cards = selectors.scorecards(actor=actor, year=year, by=by,
+                                 institution_id=int(institution) if by == "source" and institution.isdigit() else None)
     kinds = list(Kind)
     rows = []
     for card in cards:
@@ -121,8 +112,7 @@ def failures_view(request, rule: int, source: int):
     """The resources failing one rule at one source (ids and times, not their content), recomputed now."""
     actor = request.user
     require(actor, "dq-result", "view")
-    result = (scoped_queryset(actor, DqResult, "view").filter(rule_id=rule, source_id=source)
-              .select_related("rule", "source").order_by("-run_id").first())
+    result = selectors.newest_result(actor=actor, rule_id=rule, source_id=source)
     if result is None:
         raise Http404
     spec = services.spec_of(result.rule)
@@ -317,13 +307,8 @@ def ticket_view(request, pk: int):
         else:
             messages.success(request, _("整改单已更新。"))
             return redirect("dq:ticket", pk=ticket.pk)
-    moves = []
-    if ticket.closed_at is None:
-        for move, (before, _after), label in (("acknowledge", (TicketStatus.OPEN, None), _("确认问题")),
-                                              ("fix", (TicketStatus.ACKNOWLEDGED, None), _("已整改")),
-                                              ("verify", (TicketStatus.FIXED, None), _("核实并关闭"))):
-            if ticket.status == before and can(actor, "dq-ticket", move):
-                moves.append((move, label))
+    labels = {"acknowledge": _("确认问题"), "fix": _("已整改"), "verify": _("核实并关闭")}
+    moves = [(move, labels[move]) for move in services.ticket_moves(actor=actor, ticket=ticket)]
     return render(request, "dq/ticket.html", {
         "title": _("质控整改单"), "ticket": ticket, "form": form, "moves": moves,
         "failures_url": reverse("dq:failures", args=[ticket.rule_id, ticket.source_id]),

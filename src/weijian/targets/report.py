@@ -22,7 +22,7 @@ from django.utils import translation
 
 from weijian.core.indicators import RATE
 from weijian.targets.models import Assessment, AssessmentTotal, AssessmentValue, Level, PlanItem, ReportText
-from weijian.targets.registry import get_indicator
+from weijian.targets.registry import all_indicators
 from weijian.targets.scoring import Rag
 
 FONT = "STSong-Light"
@@ -73,8 +73,7 @@ class ReportContent:
     missed: list[str] = field(default_factory=list)
 
 
-def _sentence(item: PlanItem, value: AssessmentValue) -> str:
-    indicator = get_indicator(item.indicator_code)
+def _sentence(item: PlanItem, value: AssessmentValue, indicator) -> str:
     template = str(indicator.sentence) if indicator is not None and indicator.sentence else ""
     figures = {"value": _value(value.actual, item.kind, item.unit), "numerator": chinese_count(value.numerator),
                "denominator": chinese_count(value.denominator),
@@ -117,11 +116,12 @@ def _content(assessment: Assessment) -> ReportContent:
         overall += (f"{len(scored)}个区（县）中，{green}个综合评价为达标，得分最高的是{scored[0].unit_name}"
                     f"（{chinese_count(scored[0].score)}分）。")
     by_domain: dict[str, list[str]] = defaultdict(list)
+    indicators = all_indicators()
     for item in items:
         value = city_values.get(item.pk)
         if value is not None:
-            indicator = get_indicator(item.indicator_code)
-            by_domain[indicator.domain if indicator else "other"].append(_sentence(item, value))
+            indicator = indicators.get(item.indicator_code)
+            by_domain[indicator.domain if indicator else "other"].append(_sentence(item, value, indicator))
     sections = [(_domain_label(domain), sentences) for domain, sentences in by_domain.items()]
     missed = []
     failing_districts: dict[int, list[str]] = defaultdict(list)

@@ -1,15 +1,18 @@
 """Reads of target assessment, always through the access gate: plans are city-wide rules; an assessment's
 rows follow their unit (a district bureau reads its district and its institutions)."""
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
 
 from weijian.accounts.access import access_object, require, scoped_queryset
+from weijian.accounts.roles import Scope
 from weijian.targets.models import Assessment, AssessmentTotal, AssessmentValue, Level, WorkPlan
 from weijian.targets.registry import all_indicators
 
 
 def plan_list(*, actor, year: int | None = None) -> QuerySet:
-    qs = scoped_queryset(actor, WorkPlan, "list")
+    """Plans in the actor's scope, each with `item_count`."""
+    qs = scoped_queryset(actor, WorkPlan, "list").annotate(item_count=Count("items"))
     return qs.filter(year=year) if year else qs
 
 
@@ -100,3 +103,13 @@ def city_composite_by_month(*, actor, assessment: Assessment) -> list[tuple[str,
     for as_of, score in rows:
         points[as_of.strftime("%Y-%m")] = score
     return list(points.items())
+
+
+def summary_assessment(*, actor, pk) -> Assessment:
+    """An assessment whose annual summary the actor may read: the summary names every district's figures,
+    so it is for the city's readers only (others get PermissionDenied; out of scope is not found)."""
+    assessment = assessment_get(actor=actor, pk=pk)
+    require(actor, "target-assessment", "export")
+    if actor.scope != Scope.CITY:
+        raise PermissionDenied
+    return assessment

@@ -31,9 +31,10 @@ from weijian.targets.models import (
     ReportText,
     WorkPlan,
 )
-from weijian.targets.registry import get_indicator
+from weijian.targets.registry import all_indicators, get_indicator
 
 HUNDRED = Decimal(100)
+REPORT_TEXT_LIMIT = 5000  # characters per narrative block of the annual summary
 
 
 def points(value: Decimal) -> str:
@@ -197,7 +198,8 @@ def plan_problems(plan: WorkPlan) -> list[str]:
     bare = [item.name for item in items if not item.targets.all()]
     if bare:
         problems.append(f"{TargetErrorCode.NO_TARGETS.message}：{'、'.join(bare)}")
-    unknown = [item.name for item in items if get_indicator(item.indicator_code) is None]
+    declared = all_indicators()
+    unknown = [item.name for item in items if item.indicator_code not in declared]
     if unknown:
         problems.append(f"{TargetErrorCode.INDICATOR_UNKNOWN.message}：{'、'.join(unknown)}")
     return problems
@@ -262,8 +264,8 @@ def report_text_set(*, actor, plan: WorkPlan, block: str, text: str) -> ReportTe
     require(actor, "target-plan", "update")
     if block not in ReportText.Block.values:
         raise BusinessError(TargetErrorCode.LEVEL_INVALID, field="block")
-    row, _created = ReportText.objects.update_or_create(plan=plan, block=block,
-                                                         defaults={"text": (text or "").strip(), "updated_by": actor})
+    row, _created = ReportText.objects.update_or_create(
+        plan=plan, block=block, defaults={"text": (text or "").strip()[:REPORT_TEXT_LIMIT], "updated_by": actor})
     audit_record(actor=actor, action=AuditAction.UPDATE, entity="target-plan", entity_id=plan.pk,
                  summary=f"修改年度总结段落：{ReportText.Block(block).label}")
     return row
