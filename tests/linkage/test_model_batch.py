@@ -10,6 +10,7 @@ import pytest
 from tests.linkage.test_model_synthetic import make_id, synthetic_records
 from weijian.linkage.engines import (
     DEFAULT_BLOCKING_CAP,
+    attested_names,
     cap_blocking_keys,
     cluster,
     get_engine,
@@ -203,6 +204,42 @@ def test_cluster_keeps_records_with_different_distinct_ids_apart():
     # a prepared frame's id_distinct column is read as well
     frame = pd.DataFrame({"record_id": ["a1", "b1", "x", "a2"], "id_distinct": ["1", "2", "", ""]})
     assert cluster(pairs, 6.0, distinct=frame) == expected
+
+
+def _twins_frame(names, orders=None):
+    ids = [f"r{i}" for i in range(len(names))]
+    return pd.DataFrame({"record_id": ids, "id_distinct": [""] * len(names), "name_fuzzy": names,
+                         "birth_order": orders or [""] * len(names)})
+
+
+def test_two_names_each_on_two_records_are_two_people():
+    """Twins 王小明 / 王小亮 without IDs: every pair looks like one person with a mistyped character."""
+    frame = _twins_frame(["wanxiaomin", "wanxiaomin", "wanxiaoliang", "wanxiaoliang"])
+    pairs = pd.DataFrame([("r0", "r1", 20.0), ("r2", "r3", 19.0), ("r0", "r2", 9.0), ("r1", "r3", 8.5),
+                          ("r1", "r2", 8.0)], columns=["record_id_l", "record_id_r", "match_weight"])
+    assert set(cluster(pairs, 6.0).values()) == {"r0"}  # without the signs: one person
+    assert cluster(pairs, 6.0, distinct=frame) == {"r0": "r0", "r1": "r0", "r2": "r2", "r3": "r2"}
+    # one record of another name is a typo of this person's, not a second person
+    typo = _twins_frame(["wanxiaomin", "wanxiaomin", "wanxiaomin", "wanxiaoliang"])
+    assert set(cluster(pairs, 6.0, distinct=typo).values()) == {"r0"}
+    # placeholders (no name) and other components do not count
+    unnamed = _twins_frame(["wanxiaomin", "wanxiaomin", "", ""])
+    assert set(cluster(pairs, 6.0, distinct=unnamed).values()) == {"r0"}
+
+
+def test_attested_names_only_where_a_component_holds_two_of_them():
+    component = np.array([0, 0, 0, 0, 0, 1, 1, 1, 2])
+    names = np.array([5, 5, 7, 7, 9, 5, 5, 7, -1])
+    assert attested_names(component, names).tolist() == [5, 5, 7, 7, -1, -1, -1, -1, -1]
+    assert attested_names(component, np.full(9, -1)).tolist() == [-1] * 9
+
+
+def test_different_birth_orders_of_newborn_placeholders_are_two_people():
+    """王芳之子一 and 王芳之子二 (twins), joined through a 新生儿 record without an order."""
+    frame = _twins_frame([""] * 4, orders=["1", "1", "2", ""])
+    pairs = pd.DataFrame([("r0", "r1", 15.0), ("r0", "r3", 12.0), ("r2", "r3", 11.0), ("r1", "r2", 9.0)],
+                         columns=["record_id_l", "record_id_r", "match_weight"])
+    assert cluster(pairs, 6.0, distinct=frame) == {"r0": "r0", "r1": "r0", "r3": "r0", "r2": "r2"}
 
 
 def _root(parent, node):

@@ -5,7 +5,7 @@ import pytest
 from tests.linkage.test_model_weights import two_comparison_model
 from weijian.linkage.comparisons import DEFAULT_COMPARISONS
 from weijian.linkage.model import Model
-from weijian.linkage.realtime import best_matches, blocking_keys, score
+from weijian.linkage.realtime import best_matches, blocking_keys, kept_apart, score
 
 RECORD = {
     "record_id": "his-1", "source": "his", "local_id": "1", "name": "张伟", "surname": "张", "given_name": "伟",
@@ -99,3 +99,29 @@ def test_best_matches_ranks_and_limits():
     strong = best_matches(RECORD, candidates, model, min_match_weight=ranked[2].match_weight)
     assert [s.record_id for s in strong] == ["b-same", "c-same", "c-typo"]
     assert best_matches(RECORD, [], model) == []
+
+
+def _child(record_id, name, pinyin, **fields):
+    given = name[1:]
+    return {**RECORD, "record_id": record_id, "name": name, "surname": "王", "given_name": given,
+            "name_pinyin": pinyin, "name_pinyin_key": pinyin.replace(" ", ""), "surname_pinyin": "wang",
+            "id_number": "", "id_status": "missing", "id_consistent": False, **fields}
+
+
+def test_kept_apart_names_what_batch_clustering_would_split():
+    xiaoming = _child("new", "王小明", "wang xiao ming")
+    twins = [_child("a1", "王小亮", "wang xiao liang"), _child("a2", "王小亮", "wang xiao liang"),
+             _child("a3", "王小明", "wang xiao ming")]
+    # person 1 holds 王小亮 twice and 王小明 once: a second 王小明 makes two attested names
+    assert kept_apart(xiaoming, twins, {"a1": 1, "a2": 1, "a3": 1}) == {1: "name"}
+    # 王小亮 twice alone: the arrival is one record with another name (a typo as far as anyone can tell)
+    assert kept_apart(xiaoming, twins[:2], {"a1": 1, "a2": 1}) == {}
+    # 模糊音 variants are one name: 王小敏 (min) beside 王小明 (ming) does not make a second name
+    near = [_child("b1", "王小敏", "wang xiao min"), _child("b2", "王小敏", "wang xiao min"), twins[2]]
+    assert kept_apart(xiaoming, near, {"b1": 2, "b2": 2, "a3": 2}) == {}
+    # a newborn placeholder's birth order, and a proving ID number
+    first = {**RECORD, "record_id": "n1", "birth_order": "1"}
+    second = {**RECORD, "record_id": "n2", "birth_order": "2", "id_number": "110105199001020021"}
+    assert kept_apart({**first, "record_id": "new", "id_number": ""}, [first, second], {"n1": 1, "n2": 2}) \
+        == {2: "birth_order"}
+    assert kept_apart(RECORD, [second], {"n2": 3}) == {3: "id_number"}

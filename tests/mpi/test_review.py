@@ -72,10 +72,13 @@ def test_the_pages_show_both_sides_and_audit_the_read(client_for, world, queued)
     assert listing.status_code == 200 and str(queued.identity) in listing.content.decode()
     detail = client.get(f"/mpi/review/{queued.pk}/").content.decode()
     assert "李秀英" in detail and "13912340001" not in detail and "135****2222" in detail
-    assert 'data-testid="other-id-number"' not in detail  # an ordinary possible match
-    ReviewItem.objects.filter(pk=queued.pk).update(other_id_number=True)
-    held_back = client.get(f"/mpi/review/{queued.pk}/").content.decode()
-    assert 'data-testid="other-id-number"' in held_back and "另一个有效且与出生日期一致的身份证号" in held_back
+    assert 'data-testid="kept-apart"' not in detail  # an ordinary possible match
+    for reason, says in (("id_number", "另一个有效且与出生日期一致的身份证号"), ("birth_order", "另一个出生顺序"),
+                         ("name", "另一姓名登记在两条或以上记录上")):
+        ReviewItem.objects.filter(pk=queued.pk).update(kept_apart=reason)
+        held_back = client.get(f"/mpi/review/{queued.pk}/").content.decode()
+        assert 'data-testid="kept-apart"' in held_back and says in held_back, reason
+    assert "候选已有两条记录的另一姓名" in client.get("/mpi/review/").content.decode()  # the list's column
     assert AuditEvent.objects.filter(action=AuditAction.MPI_READ).exists()
     refused = client.post(f"/mpi/review/{queued.pk}/decide/", {"decision": "accept", "reason": ""})
     assert refused.status_code == 422 and "至少4个字" in refused.content.decode()

@@ -202,6 +202,11 @@ def distinct_id(record: Mapping[str, Any]) -> str:
     return text_value(record.get("id_number"))
 
 
+#: A name written on this many records of one person, beside another name written as often, makes the two
+#: names two people (twins), not one person and a typo: see `engines.attested_names`.
+ATTESTED_NAME_RECORDS = 2
+
+
 # --------------------------------------------------------------------------------------------------------
 # DuckDB's Damerau–Levenshtein, in Python
 # --------------------------------------------------------------------------------------------------------

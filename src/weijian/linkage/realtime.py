@@ -9,17 +9,21 @@ specs (`comparisons.py`) and the weights from the same formula (`model.py`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from weijian.linkage.comparisons import (
+    ATTESTED_NAME_RECORDS,
     UNIQUE_ID_COLUMN,
     blocking_values,
+    distinct_id,
     levels_for_pair,
     prepare_record,
+    text_value,
 )
 from weijian.linkage.model import Band, Model, match_weight_to_probability
 
@@ -139,3 +143,44 @@ def best_matches(
     if min_match_weight is not None:
         ranked = [row for row in ranked if row[2] >= min_match_weight]
     return [explain(*row, model) for row in ranked[:limit]]
+
+
+#: Why `kept_apart` holds a person back from an automatic link.
+APART_ID_NUMBER, APART_BIRTH_ORDER, APART_NAME = "id_number", "birth_order", "name"
+
+
+def kept_apart(record: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]],
+               person_of: Mapping[str, Hashable]) -> dict[Hashable, str]:
+    """The persons `record` must not be linked to automatically, for what batch clustering
+    (`engines.cluster`) would keep apart: a candidate record of theirs with another proving ID number
+    (`distinct_id`) or another newborn birth order (之子一 / 之子二), or a person whose records already carry
+    the record's name once and another name twice or more (the record would make both names attested:
+    twins, whom clustering splits; a stored person cannot be split here, so the arrival goes to review).
+
+    Returns person → reason (`APART_*`). `candidates` are standardised records with `record_id`;
+    `person_of` maps their record_id to a person. Only the candidates are looked at, not every record of
+    each person."""
+    apart: dict[Hashable, str] = {}
+    own_id, own_order = distinct_id(record), text_value(record.get("birth_order"))
+    by_person: dict[Hashable, list[Mapping[str, Any]]] = defaultdict(list)
+    for candidate in candidates:
+        person = person_of[text_value(candidate.get(UNIQUE_ID_COLUMN))]
+        by_person[person].append(candidate)
+        other_id, other_order = distinct_id(candidate), text_value(candidate.get("birth_order"))
+        if own_id and other_id and other_id != own_id:
+            apart[person] = APART_ID_NUMBER
+        elif own_order and other_order and other_order != own_order:
+            apart.setdefault(person, APART_BIRTH_ORDER)
+    own_name = None
+    for person, records in by_person.items():
+        if person in apart or len(records) < ATTESTED_NAME_RECORDS + 1:
+            continue  # the name rule needs the record's name once and another name twice
+        if own_name is None:
+            own_name = prepare_record(record)["name_fuzzy"]
+        if not own_name:
+            break
+        names = Counter(prepare_record(other)["name_fuzzy"] for other in records)
+        if names[own_name] >= ATTESTED_NAME_RECORDS - 1 and any(
+                name and name != own_name and count >= ATTESTED_NAME_RECORDS for name, count in names.items()):
+            apart[person] = APART_NAME
+    return apart

@@ -22,7 +22,6 @@ from django.db.models import Count, Max
 
 from weijian.core import crypto
 from weijian.linkage import realtime
-from weijian.linkage.comparisons import distinct_id
 from weijian.linkage.engines import DEFAULT_BLOCKING_CAP
 from weijian.linkage.model import Model
 from weijian.linkage.standardise.address import Gazetteer
@@ -71,8 +70,8 @@ class MatchResult:
     capped: list[str] = field(default_factory=list)  # rule prefixes of keys skipped as over-full
     candidates: list[Candidate] = field(default_factory=list)  # best identity per person, best first
     decision: str = LinkState.NEW  # AUTO, POSSIBLE or NEW
-    # persons with an identity whose ID number proves it is someone else (`comparisons.distinct_id`)
-    kept_apart: set[int] = field(default_factory=set)
+    # persons the record must not be linked to automatically (`realtime.kept_apart`)
+    kept_apart: dict[int, str] = field(default_factory=dict)  # person → reason (realtime.APART_*)
 
     @property
     def best(self) -> Candidate | None:
@@ -179,12 +178,10 @@ def match(record: dict, model: Model, *, exclude_identity: int | None = None) ->
             seen.add(person_id)
             result.candidates.append(
                 Candidate(person_id, int(record_id), realtime.explain(record_id, levels, weight, model)))
-    # Twins look like one person with a mistyped name: a person holding a different proving ID number is
-    # never linked automatically, as batch clustering keeps such records apart (engines.cluster).
-    own_id = distinct_id(record)
-    if own_id:
-        result.kept_apart = {person_of[c["record_id"]] for c in candidates
-                             if (other := distinct_id(c)) and other != own_id}
+    # Twins look like one person with a mistyped name: a person holding what proves another person (an ID
+    # number, a birth order, a second attested name) is never linked automatically, as batch clustering
+    # keeps such records apart (engines.cluster).
+    result.kept_apart = realtime.kept_apart(record, candidates, person_of)
     allowed = result.linked_to
     if allowed is not None and allowed.score.match_weight >= model.threshold_upper:
         result.decision = LinkState.AUTO
@@ -219,7 +216,7 @@ def _link_new(arrival: Arrival, model: Model, upload_id, places) -> tuple[Source
         ReviewItem.objects.bulk_create(
             ReviewItem(identity=identity, candidate_id=c.person_id, match_weight=c.score.match_weight,
                        match_probability=c.score.match_probability, comparison=comparison_rows(c.score),
-                       model_version=model.version, other_id_number=c.person_id in result.kept_apart)
+                       model_version=model.version, kept_apart=result.kept_apart.get(c.person_id, ""))
             for c in result.candidates[:REVIEW_CANDIDATES] if c.score.match_weight >= model.threshold_lower)
     return identity, result
 

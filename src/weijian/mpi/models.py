@@ -102,6 +102,14 @@ class ReviewStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("已失效")
 
 
+class KeptApart(models.TextChoices):
+    """Why a possible match above the auto-link weight was not linked (`linkage.realtime.APART_*`)."""
+
+    ID_NUMBER = "id_number", _("候选含不同身份证号")
+    BIRTH_ORDER = "birth_order", _("候选含不同的新生儿出生顺序")
+    NAME = "name", _("候选已有两条记录的另一姓名")
+
+
 class ReviewItem(TimeStampedModel):
     """A possible match: the identity may be the candidate person. A reviewer accepts or rejects it."""
 
@@ -111,9 +119,9 @@ class ReviewItem(TimeStampedModel):
     match_probability = models.FloatField(_("匹配概率"))
     comparison = models.JSONField(default=list)  # per field: label, level, weight (no personal values)
     model_version = models.CharField(max_length=40, blank=True)
-    # the candidate holds an identity whose ID number proves it is someone else: never linked automatically,
-    # whatever the weight (`linkage.comparisons.distinct_id`)
-    other_id_number = models.BooleanField(_("候选主索引含不同身份证号"), default=False)
+    # the candidate holds what proves it is someone else: never linked automatically, whatever the weight
+    # (`linkage.realtime.kept_apart`)
+    kept_apart = models.CharField(_("未自动关联的原因"), max_length=16, choices=KeptApart.choices, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")

@@ -50,7 +50,7 @@ class ReviewListPage(ScopedListPage):
         Col(gettext_lazy("候选主索引"), lambda r: r.candidate.empi),
         Col(gettext_lazy("匹配权重"), lambda r: round(r.match_weight, 2), sort="match_weight"),
         Col(gettext_lazy("匹配概率"), lambda r: f"{r.match_probability:.1%}"),
-        Col(gettext_lazy("候选含不同身份证号"), lambda r: _("是") if r.other_id_number else ""),
+        Col(gettext_lazy("未自动关联的原因"), lambda r: r.get_kept_apart_display()),
         Col(gettext_lazy("状态"), lambda r: r.get_status_display(), sort="status"),
         Col(gettext_lazy("进入队列"), lambda r: r.created_at.strftime("%Y-%m-%d %H:%M"), sort="created_at"),
         Col(gettext_lazy("审核人"), lambda r: r.decided_by.username if r.decided_by else ""),

@@ -22,6 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from weijian.linkage.comparisons import (
+    ATTESTED_NAME_RECORDS,
     BLOCKING_KEYS,
     DEFAULT_COMPARISONS,
     UNIQUE_ID_COLUMN,
@@ -379,10 +380,13 @@ def cluster(
     `cluster_pairwise_predictions_at_threshold` at that weight), found by SciPy's sparse-graph search over
     integer codes: a city's million pairs in about a second, where a Python union-find took five.
 
-    `distinct` (record_id → value, or a prepared frame, whose `id_distinct` column is used) says which
-    records are certainly different people: a component holding two different non-empty values is
-    clustered again, its pairs joined strongest first and a join that would bring two different values
-    together left out (twins without ID numbers on some records otherwise join through them).
+    `distinct` says which records are certainly different people: record_id → value, or a prepared frame,
+    which gives three such signs (`DISTINCT_SIGNS`): the proving ID number (`id_distinct`), a newborn
+    placeholder's birth order (之子一 / 之子二) and, within one component, a name written on two records
+    or more while another name is too (`attested_names`). A component holding two different values of
+    a sign is clustered again, its pairs joined strongest first and a join that would bring two
+    different values of any sign together left out: twins otherwise join through a record of one that
+    looks like the other with a mistyped name.
 
     Returns record_id → cluster id, the smallest record_id of its cluster. Records in `record_ids` that
     are in no kept pair form clusters of their own.
@@ -405,8 +409,8 @@ def cluster(
                        shape=(len(ids), len(ids)))
     count, component = connected_components(graph, directed=False)
     if distinct is not None:
-        values = _distinct_values(distinct, ids)
-        count = _separate_distinct(component, count, values, left_codes, right_codes, weight[kept])
+        signs = _distinct_signs(distinct, ids, component)
+        count = _separate_distinct(component, count, signs, left_codes, right_codes, weight[kept])
     # each component's smallest id, by rank in one sort (a pandas groupby-min on strings took seconds)
     order = np.argsort(np.asarray(ids, dtype=str), kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
@@ -417,31 +421,71 @@ def cluster(
     return dict(zip(ids.tolist(), root.tolist(), strict=True))
 
 
-def _distinct_values(distinct: Mapping[str, str] | pd.DataFrame, ids: pd.Index) -> np.ndarray:
-    """Each record's distinct value as an integer code (-1: none)."""
-    if isinstance(distinct, pd.DataFrame):
-        by_id = pd.Series(distinct["id_distinct"].to_numpy(dtype=object),
-                          index=distinct[UNIQUE_ID_COLUMN].to_numpy(dtype=object))
-    else:
-        by_id = pd.Series(dict(distinct), dtype=object)
-    texts = by_id.reindex(np.asarray(ids, dtype=object)).fillna("").to_numpy(dtype=object)
+#: The prepared columns that tell two records of one component apart as different people (see `cluster`):
+#: the proving ID number and a newborn placeholder's birth order. Names come on top (`attested_names`).
+DISTINCT_SIGNS = ("id_distinct", "birth_order")
+
+
+def _distinct_signs(distinct: Mapping[str, str] | pd.DataFrame, ids: pd.Index,
+                    component: np.ndarray) -> np.ndarray:
+    """Each record's value of each sign as integer codes, one row per sign (-1: none)."""
+    ids = np.asarray(ids, dtype=object)
+    if not isinstance(distinct, pd.DataFrame):
+        texts = pd.Series(dict(distinct), dtype=object).reindex(ids).fillna("").to_numpy(dtype=object)
+        return _codes(texts)[np.newaxis, :]
+    frame = distinct.set_index(UNIQUE_ID_COLUMN).reindex(ids)
+    signs = [_codes(frame[column].fillna("").to_numpy(dtype=object))
+             for column in DISTINCT_SIGNS if column in frame.columns]
+    if "name_fuzzy" in frame.columns:
+        signs.append(attested_names(component, _codes(frame["name_fuzzy"].fillna("").to_numpy(dtype=object))))
+    return np.vstack(signs)
+
+
+def _codes(texts: np.ndarray) -> np.ndarray:
     codes, _values = pd.factorize(np.where(texts == "", None, texts), use_na_sentinel=True)
     return codes
 
 
-def _separate_distinct(component: np.ndarray, count: int, values: np.ndarray, left: np.ndarray,
+def attested_names(component: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """The name code of each record whose component holds two names each written on
+    `ATTESTED_NAME_RECORDS` records or more (-1 elsewhere).
+
+    One record with another name is a mistyped name; two names each written twice are two people —
+    twins, who share surname, birth date and home and differ in one character of the given name. Names
+    are compared by their 模糊音 key, so 近音 typos (林/玲) made twice do not count as a second name."""
+    result = np.full(len(names), -1, dtype=np.int64)
+    named = np.flatnonzero(names >= 0)
+    if not len(named):
+        return result
+    counts = pd.DataFrame({"component": component[named], "name": names[named]}).value_counts()
+    attested = counts[counts >= ATTESTED_NAME_RECORDS].reset_index()
+    per_component = attested["component"].value_counts()
+    twice = attested[attested["component"].isin(per_component.index[per_component.to_numpy() > 1])]
+    if twice.empty:
+        return result
+    keep = pd.MultiIndex.from_frame(twice[["component", "name"]])
+    rows = pd.MultiIndex.from_arrays([component[named], names[named]])
+    chosen = named[rows.isin(keep)]
+    result[chosen] = names[chosen]
+    return result
+
+
+def _separate_distinct(component: np.ndarray, count: int, signs: np.ndarray, left: np.ndarray,
                        right: np.ndarray, weight: np.ndarray) -> int:
-    """Re-cluster, in place, the components holding two different values; returns the new count."""
-    valued = values >= 0
-    per_component = pd.DataFrame({"component": component[valued], "value": values[valued]})
-    conflicts = per_component.groupby("component")["value"].nunique()
+    """Re-cluster, in place, the components holding two different values of a sign; returns the new count.
+
+    `signs` holds one row of value codes per sign (-1: none)."""
     conflicting = np.zeros(count, dtype=bool)
-    conflicting[conflicts.index[conflicts.to_numpy() > 1]] = True
+    for values in signs:
+        valued = values >= 0
+        per_component = pd.DataFrame({"component": component[valued], "value": values[valued]})
+        conflicts = per_component.groupby("component")["value"].nunique()
+        conflicting[conflicts.index[conflicts.to_numpy() > 1]] = True
     edges = np.flatnonzero(conflicting[component[left]])
     # strongest first; equal weights in a fixed order, so the result does not depend on the input's order
     edges = edges[np.lexsort((right[edges], left[edges], -weight[edges]))]
     parent: dict[int, int] = {}
-    value_of: dict[int, int] = {}
+    value_of: dict[int, tuple[int, ...]] = {}
 
     def find(node: int) -> int:
         root = node
@@ -451,19 +495,21 @@ def _separate_distinct(component: np.ndarray, count: int, values: np.ndarray, le
             parent[node], node = root, parent.get(node, node)
         return root
 
+    def values_of(root: int) -> tuple[int, ...]:
+        return value_of[root] if root in value_of else tuple(int(value) for value in signs[:, root])
+
     for a, b in zip(left[edges].tolist(), right[edges].tolist(), strict=True):
         root_a, root_b = find(a), find(b)
         if root_a == root_b:
             continue
-        value_a = value_of.get(root_a, int(values[root_a]))
-        value_b = value_of.get(root_b, int(values[root_b]))
-        if value_a >= 0 and value_b >= 0 and value_a != value_b:
+        values_a, values_b = values_of(root_a), values_of(root_b)
+        if any(x >= 0 and y >= 0 and x != y for x, y in zip(values_a, values_b, strict=True)):
             continue  # two people, whatever this pair's weight
         parent[root_b] = root_a
         parent.setdefault(root_a, root_a)
-        value_of[root_a] = value_a if value_a >= 0 else value_b
+        value_of[root_a] = tuple(x if x >= 0 else y for x, y in zip(values_a, values_b, strict=True))
     members = np.flatnonzero(conflicting[component])
     roots = np.array([find(int(node)) for node in members], dtype=np.int64)
-    _codes, new_components = np.unique(roots, return_inverse=True)
+    _codes_, new_components = np.unique(roots, return_inverse=True)
     component[members] = count + new_components
-    return count + len(_codes)
+    return count + len(_codes_)
