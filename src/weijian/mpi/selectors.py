@@ -132,7 +132,7 @@ def match_candidates(actor, raw: dict, *, count: int = 5, only_certain: bool = F
         weight = candidate.score.match_weight
         if weight < model.threshold_lower:
             break
-        # a person holding a different proving ID number is never certain (see matching.match)
+        # a person kept apart (another proving ID, birth order or attested name) is never certain (matching.match)
         certain = weight >= model.threshold_upper and candidate.person_id not in result.kept_apart
         grade = "certain" if certain else "possible"
         if only_certain and not certain:
