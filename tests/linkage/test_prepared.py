@@ -9,6 +9,7 @@ from weijian.linkage.comparisons import blocking_values, prepare_record
 from weijian.linkage.engines import prepare_frame
 from weijian.linkage.prepared import FRAME_COLUMNS, prepared_columns
 from weijian.linkage.standardise import standardise_frame
+from weijian.linkage.standardise.record import standardise_record
 from weijian.linkage.synthetic import RAW_COLUMNS, gazetteer, generate
 
 
@@ -77,3 +78,17 @@ def test_prepare_raw_in_chunks_and_processes_equals_one_call(processes):
     assert len(chunked) == len(raw) and chunked.index.tolist() == list(range(len(raw)))
     _assert_same(chunked, whole)
     assert len(prepare_raw(raw.iloc[:0], city, processes=processes)) == 0
+
+
+@pytest.mark.parametrize("mix", ["ordinary", "hard"])
+def test_standardise_frame_equals_standardise_record_on_synthetic_residents(mix):
+    """Every source's way of writing names, IDs, dates, phones and addresses, fast paths included."""
+    raw = generate(600, seed=13, mix=mix)[list(RAW_COLUMNS)]
+    city = gazetteer()
+    frame = standardise_frame(raw, city)
+    for position, record in enumerate(raw.to_dict("records")):
+        row = {key: (value.item() if hasattr(value, "item") else value)
+               for key, value in frame.iloc[position].to_dict().items()}
+        assert row == standardise_record(record, city), record["record_id"]
+    assert raw["phone"].str.contains("-").any() and raw["phone"].str.startswith("+86").any()
+    assert raw["birth_date"].str.fullmatch(r"\d{8}").any() and raw["birth_date"].str.contains("/").any()

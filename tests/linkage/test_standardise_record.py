@@ -194,6 +194,14 @@ RAWS = [
     raw(record_id="r10", id_number="abc", phone=13912345678, address="  "),
     raw(record_id="r11", name="阿依古丽.买买提", sex="2", birth_date="19900307", id_number=MOTHER_ID),
     raw(record_id="r12", id_number=" 5101041985 0101 011" + check_digit("51010419850101011")),
+    # mobiles as sources format them, and dates the fast paths read or leave to the scalar parser
+    raw(record_id="r13", phone="+86 139 1234 5678", birth_date="19900230"),
+    raw(record_id="r14", phone="139-1234-5678", birth_date="2099-01-01"),
+    raw(record_id="r15", phone="+8613800138000", birth_date="1899-12-31"),
+    raw(record_id="r16", phone="+86 13912345678", birth_date="2000-02-29"),
+    raw(record_id="r17", phone="139-12345678", birth_date="19000101"),
+    raw(record_id="r18", phone="１３９１２３４５６７８", birth_date="1990-1-2"),
+    raw(record_id="r19", phone="139 1234-5678", birth_date="1990-02-29"),
 ]
 
 

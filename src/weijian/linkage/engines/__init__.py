@@ -433,16 +433,26 @@ def _distinct_signs(distinct: Mapping[str, str] | pd.DataFrame, ids: pd.Index,
     if not isinstance(distinct, pd.DataFrame):
         texts = pd.Series(dict(distinct), dtype=object).reindex(ids).fillna("").to_numpy(dtype=object)
         return _codes(texts)[np.newaxis, :]
-    frame = distinct.set_index(UNIQUE_ID_COLUMN).reindex(ids)
-    signs = [_codes(frame[column].fillna("").to_numpy(dtype=object))
-             for column in DISTINCT_SIGNS if column in frame.columns]
-    if "name_fuzzy" in frame.columns:
-        signs.append(attested_names(component, _codes(frame["name_fuzzy"].fillna("").to_numpy(dtype=object))))
+    # each id's row in the frame, by position: no copy of the frame's other columns
+    position = pd.Index(distinct[UNIQUE_ID_COLUMN].to_numpy(dtype=object)).get_indexer(ids)
+
+    def column(name: str) -> np.ndarray:
+        values = distinct[name].to_numpy(dtype=object)[position]
+        values[position < 0] = ""
+        return values
+
+    signs = [_codes(column(name)) for name in DISTINCT_SIGNS if name in distinct.columns]
+    if "name_fuzzy" in distinct.columns:
+        signs.append(attested_names(component, _codes(column("name_fuzzy"))))
     return np.vstack(signs)
 
 
 def _codes(texts: np.ndarray) -> np.ndarray:
-    codes, _values = pd.factorize(np.where(texts == "", None, texts), use_na_sentinel=True)
+    """Integer codes of the texts; -1 for "" and missing values."""
+    codes, values = pd.factorize(texts, use_na_sentinel=True)
+    empty = np.flatnonzero(pd.isna(values) | (values == ""))
+    if len(empty):
+        codes = np.where(np.isin(codes, empty), -1, codes)
     return codes
 
 
