@@ -54,18 +54,64 @@ def seed_possible_match() -> dict:
             "own": item.identity.person.empi}
 
 
-@pytest.fixture(scope="module")
-def queued(server, tmp_path_factory) -> dict:
+def seed_twins() -> dict:
+    """Twins without ID cards: 李小亮 twice, 李小明 once (merged by a reviewer as a typo), then 李小明
+    again — held back from the person although its weight may be above the auto-link threshold."""
+    from weijian.accounts.models import User
+    from weijian.mpi import services as mpi_services
+    from weijian.mpi.models import ReviewItem, ReviewStatus, SourceIdentity
+    from weijian.orgs.models import Institution
+    from weijian.records import services, sources
+    from weijian.records.identity import patient_system
+    from weijian.records.models import Source
+
+    info = User.objects.get(username="commission_info")
+    hospitals = list(Institution.objects.filter(name__endswith="人民医院").order_by("district_id", "uscc")[:2])
+    first, second = (Source.objects.filter(institution=h).first() or sources.source_register(actor=info, institution=h)
+                     for h in hospitals)
+
+    def send(source, local, name):
+        patient = {"resourceType": "Patient", "identifier": [{"system": patient_system(source.code), "value": local}],
+                   "name": [{"text": name}], "gender": "male", "birthDate": "2016-05-09",
+                   "telecom": [{"system": "phone", "value": "13880007777"}],
+                   "address": [{"text": "成都市锦江区督院街31号"}]}
+        bundle = {"resourceType": "Bundle", "type": "batch",
+                  "entry": [{"resource": patient, "request": {"method": "POST", "url": "Patient"}}]}
+        services.bundle_submit(actor=source.account, bundle=bundle)
+        return SourceIdentity.objects.get(source_code=source.code, local_id=local)
+
+    person = send(first, "TW-1", "李小亮").person
+    send(second, "TW-2", "李小亮")
+    typo = send(first, "TW-3", "李小明")
+    if typo.person_id != person.pk:
+        item = ReviewItem.objects.get(identity=typo, candidate=person, status=ReviewStatus.OPEN)
+        mpi_services.review_accept(actor=info, item=item, reason="电话与住址核实为同一人")
+    twin = send(second, "TW-4", "李小明")
+    item = ReviewItem.objects.get(identity=twin, candidate=person, status=ReviewStatus.OPEN)
+    return {"item": item.pk, "identity": str(item.identity), "kept_apart": item.kept_apart}
+
+
+def _seed(tmp_path_factory, function: str) -> dict:
     data_dir = next(path for path in tmp_path_factory.getbasetemp().glob("weijian-browser*")
                     if (path / "weijian.sqlite3").exists())
     code = ("import django, json, sys; django.setup(); "
-            "from tests.browser.test_mpi_review import seed_possible_match; "
-            "sys.stdout.write(json.dumps(seed_possible_match()))")
+            f"from tests.browser.test_mpi_review import {function}; "
+            f"sys.stdout.write(json.dumps({function}()))")
     result = subprocess.run([sys.executable, "-c", code], env=_server_env(data_dir), cwd=ROOT, capture_output=True,
                             text=True, timeout=300, stdin=subprocess.DEVNULL)
     if result.returncode:
-        pytest.fail(f"seeding the possible match failed:\n{result.stderr[-3000:]}")
+        pytest.fail(f"seeding ({function}) failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def queued(server, tmp_path_factory) -> dict:
+    return _seed(tmp_path_factory, "seed_possible_match")
+
+
+@pytest.fixture(scope="module")
+def twins(server, tmp_path_factory) -> dict:
+    return _seed(tmp_path_factory, "seed_twins")
 
 
 def test_a_reviewer_resolves_a_possible_match_then_unmerges_it_and_the_audit_shows_both(page, login, screenshot,
@@ -118,3 +164,16 @@ def test_a_reviewer_resolves_a_possible_match_then_unmerges_it_and_the_audit_sho
     text = page.locator("table").first.inner_text()
     assert "审核疑似匹配" in text and "拆分主索引" in text
     screenshot(page, "mpi-05-audit")
+
+
+def test_a_twin_held_back_from_a_person_says_why_in_the_queue_and_on_its_page(page, login, screenshot, twins):
+    assert twins["kept_apart"] == "name"
+    login(page, REVIEWER)
+    page.goto("/mpi/review/")
+    row = page.locator("table tbody tr", has_text=twins["identity"])
+    assert "候选已有两条记录的另一姓名" in row.inner_text()
+    row.get_by_role("link", name=twins["identity"]).click()
+    page.wait_for_url(f"**/mpi/review/{twins['item']}/")
+    alert = page.get_by_test_id("kept-apart")
+    assert "另一姓名登记在两条或以上记录上" in alert.inner_text()
+    screenshot(page, "mpi-06-twin-held-back")
