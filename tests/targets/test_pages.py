@@ -139,3 +139,12 @@ def test_an_items_weight_is_edited_in_place(draft, client_for):
     assert "权重合计 85 / 100 分" in page
     response = client.post(url, {"weight": "0", "rule": "pass_fail"}, follow=True)
     assert "权重应为大于0、不超过100的数字" in response.content.decode()
+
+
+def test_the_plan_list_offers_creating_a_plan_only_to_those_who_may(world, client_for):
+    """`ScopedListPage.create_action`: the button follows the access table; the empty table says so."""
+    commission = client_for(world.user("commission_science")).get(reverse("targets:plan-list")).content.decode()
+    assert "新建工作计划" in commission and reverse("targets:plan-create") in commission
+    assert "还没有工作计划" in commission
+    district = client_for(world.user("district_a")).get(reverse("targets:plan-list")).content.decode()
+    assert "还没有工作计划" in district and reverse("targets:plan-create") not in district

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from weijian.accounts.access import require
+from weijian.accounts.access import can, require
 from weijian.audit.actions import AuditAction
 from weijian.audit.services import audit_record
 from weijian.core.errors import NotFoundOrForbidden
@@ -13,6 +13,14 @@ from weijian.core.pages import ListPage
 
 class ScopedListPage(LoginRequiredMixin, ListPage):
     entity = ""
+    empty_text = ""  # what the table says when nothing matches (the template's default when empty)
+    create_action: tuple[str, str] | None = None  # (label, url name): shown to whoever may create `entity`
+
+    def extra_context(self, request) -> dict:
+        context = {"empty_text": self.empty_text} if self.empty_text else {}
+        if self.create_action and can(request.user, self.entity, "create"):
+            context["actions"] = (*self.actions, self.create_action)
+        return context
 
     def authorize(self, request, action: str) -> None:
         require(request.user, self.entity, action)

@@ -129,6 +129,8 @@ def failures_view(request, rule: int, source: int):
 
 class RuleListView(ScopedListPage):
     entity = "dq-rule"
+    empty_text = gettext_lazy("还没有质控规则")
+    create_action = (gettext_lazy("新增规则"), "dq:rule-create")
     title = gettext_lazy("质控规则")
     export_name = "dq-rules"
     default_sort = "code"
@@ -148,11 +150,6 @@ class RuleListView(ScopedListPage):
     def row_url(self, obj):
         return reverse("dq:rule-edit", args=[obj.pk])
 
-    def extra_context(self, request):
-        context = {"empty_text": _("还没有质控规则")}
-        if can(request.user, "dq-rule", "create"):
-            context["actions"] = ((_("新增规则"), "dq:rule-create"),)
-        return context
 
 
 def _rule_page(request, form, *, rule=None, tested=None, status=200):
@@ -257,6 +254,7 @@ def _age(ticket: DqTicket) -> str:
 class TicketListView(ScopedListPage):
     entity = "dq-ticket"
     title = gettext_lazy("质控整改单")
+    empty_text = gettext_lazy("没有整改单")
     export_name = "dq-tickets"
     filter_form = TicketFilterForm
     default_sort = "status"
@@ -283,8 +281,6 @@ class TicketListView(ScopedListPage):
     def row_url(self, obj):
         return reverse("dq:ticket", args=[obj.pk])
 
-    def extra_context(self, request):
-        return {"empty_text": _("没有整改单")}
 
 
 @login_required

@@ -228,6 +228,8 @@ def institution_view(request, pk: int, institution: int):
 
 class PlanListView(ScopedListPage):
     entity = "target-plan"
+    empty_text = gettext_lazy("还没有工作计划")
+    create_action = (gettext_lazy("新建工作计划"), "targets:plan-create")
     title = gettext_lazy("年度工作计划")
     columns = (
         Col(gettext_lazy("年度"), lambda p: p.year, sort="year"),
@@ -246,11 +248,6 @@ class PlanListView(ScopedListPage):
     def row_url(self, obj):
         return reverse("targets:plan-detail", args=[obj.pk])
 
-    def extra_context(self, request):
-        context = {"empty_text": _("还没有工作计划")}
-        if can(request.user, "target-plan", "create"):
-            context["actions"] = ((_("新建工作计划"), "targets:plan-create"),)
-        return context
 
 
 @login_required
